@@ -12,14 +12,17 @@ import {
   FedAvg,
   FedAvgM,
   type FedAvgOptions,
+  FederaError,
   FedNova,
   FedPer,
   FedProx,
   FedRep,
   FedSGD,
   FedYogi,
+  FLTrust,
   type Grid,
   Krum,
+  type LabeledData,
   labelCounts,
   Mean,
   MultiKrum,
@@ -33,6 +36,7 @@ import {
   Scaffold,
   type Strategy,
   TrimmedMean,
+  type Weights,
   withCompression,
   withDifferentialPrivacy,
 } from '@federa/core';
@@ -47,11 +51,12 @@ import {
   PoolGrid,
   TFJS_RUNTIME,
   type TransferSpec,
+  withComputeBudget,
   withEdges,
   withModelAttack,
   withStragglers,
 } from '@federa/sim';
-import { type BackendInfo, setupBackend, TfjsModelAdapter } from '@federa/tfjs';
+import { type BackendInfo, FedDF, setupBackend, TfjsModelAdapter, tfjsDistiller } from '@federa/tfjs';
 import type { RunConfig } from './config/index.js';
 import { createProgress } from './progress/index.js';
 import { type RunSummary, renderReport, summarizeRun } from './report/index.js';
@@ -82,6 +87,7 @@ export function experimentSpec(c: RunConfig): ExperimentSpec {
     alpha: d.alpha,
     synthetic: d.synthetic,
     testSubset: d.testSubset,
+    serverSamples: d.serverSamples,
     maxClientSamples: d.maxClientSamples,
     stride: d.stride,
     maxClients: d.maxClients,
@@ -116,9 +122,20 @@ export function attackSpec(c: RunConfig): AttackSpec {
   };
 }
 
-/** The strategy a run config names, with its options (and update compression, when asked for). */
-export function strategyFor(c: RunConfig): Strategy {
-  let s = baseStrategy(c);
+/** What the server's own training works with: FedDF's distillation, FLTrust's root update. */
+export interface ServerSide {
+  /** The samples held out on the server (data.serverSamples). */
+  readonly data?: LabeledData;
+  /** A model of the run's architecture for the server to train (not the one that evaluates). */
+  readonly adapter?: TfjsModelAdapter;
+}
+
+/**
+ * The strategy a run config names, with its options (and update compression, when asked
+ * for). FedDF and FLTrust also need `server`: the held-out data and a model to train on it.
+ */
+export function strategyFor(c: RunConfig, server: ServerSide = {}): Strategy {
+  let s = baseStrategy(c, server);
   const p = c.privacy;
   if (p.clipNorm !== null) {
     s = withDifferentialPrivacy(s, {
@@ -133,7 +150,7 @@ export function strategyFor(c: RunConfig): Strategy {
   return c.client.compress !== null ? withCompression(s, c.client.compress) : s;
 }
 
-function baseStrategy(c: RunConfig): Strategy {
+function baseStrategy(c: RunConfig, server: ServerSide): Strategy {
   const st = c.strategy;
   const sampling = { fraction: st.fraction, minClients: st.minClients };
   const evaluateFraction = c.evaluate.fraction;
@@ -150,7 +167,7 @@ function baseStrategy(c: RunConfig): Strategy {
   const adaptive = { ...base, tau: st.tau };
   switch (st.name) {
     case 'fedavg':
-      return c.robust.rule === 'none' && c.robust.detector === 'off' ? new FedAvg(base) : robustFedAvg(c, base);
+      return c.robust.rule === 'none' && c.robust.detector === 'off' ? new FedAvg(base) : robustFedAvg(c, base, server);
     case 'fedprox':
       return new FedProx({ ...base, mu: st.mu, dropStragglers: st.dropStragglers });
     case 'fednova':
@@ -173,11 +190,50 @@ function baseStrategy(c: RunConfig): Strategy {
       return new FedPer({ ...base, personalLayers: st.personalLayers });
     case 'fedrep':
       return new FedRep({ ...base, personalLayers: st.personalLayers, headEpochs: st.headEpochs });
+    case 'feddf': {
+      const { data, adapter } = needServer(server, 'strategy feddf distils on the server');
+      const d = c.distill;
+      const distiller = tfjsDistiller({
+        adapter,
+        unlabeled: data,
+        seed: c.seed,
+        steps: d.steps,
+        batchSize: d.batchSize,
+        lr: d.lr,
+        temperature: d.temperature,
+      });
+      return new FedDF({ ...base, distiller });
+    }
   }
 }
 
+function needServer(server: ServerSide, what: string): Required<ServerSide> {
+  if (!server.data || server.data.y.length === 0 || !server.adapter) {
+    throw new FederaError(
+      'E_CONFIG',
+      `${what} and needs server-side data, but the run holds none out`,
+      'set data.serverSamples, e.g. 1000',
+    );
+  }
+  return { data: server.data, adapter: server.adapter };
+}
+
+/**
+ * FLTrust's g₀: the server trains w_t on its root dataset as a client would (the run's E, B
+ * and lr, seeded by round) and returns w − w_t.
+ */
+function rootUpdate(c: RunConfig, server: ServerSide) {
+  const { data, adapter } = needServer(server, 'robust.rule fltrust scores updates against a root update');
+  const batchSize = c.client.batchSize === 'full' ? data.y.length : c.client.batchSize;
+  return async (global: Weights, round: number) => {
+    adapter.setWeights(global);
+    await adapter.train(data, { epochs: c.client.epochs, batchSize, lr: c.client.lr, seed: c.seed * 1000 + round });
+    return adapter.getWeights().minus(global);
+  };
+}
+
 /** FedAvg with the robust rule and/or the anomaly detector the config names. */
-function robustFedAvg(c: RunConfig, base: FedAvgOptions): RobustFedAvg {
+function robustFedAvg(c: RunConfig, base: FedAvgOptions, server: ServerSide): RobustFedAvg {
   const r = c.robust;
   const rules: Record<Exclude<RunConfig['robust']['rule'], 'none'>, () => RobustRule> = {
     krum: () => new Krum({ f: r.f }),
@@ -187,6 +243,7 @@ function robustFedAvg(c: RunConfig, base: FedAvgOptions): RobustFedAvg {
     bulyan: () => new Bulyan({ f: r.f }),
     normBound: () => new NormBound({ maxNorm: r.maxNorm }),
     centeredClip: () => new CenteredClip({ tau: r.tau }),
+    fltrust: () => new FLTrust({ rootUpdate: rootUpdate(c, server) }),
   };
   return new RobustFedAvg({
     ...base,
@@ -231,6 +288,8 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
   const federation = await buildFederation(spec);
   const model = new TfjsModelAdapter(await createExperimentModel(spec));
   const initial = model.getWeights();
+  const serverModel =
+    federation.server && needsServerModel(config) ? new TfjsModelAdapter(await createExperimentModel(spec)) : undefined;
   log(
     `federa: ${config.name}: ${config.model} (${initial.size.toLocaleString('en')} parameters) on ${config.data.dataset}, ` +
       `${federation.clients.length} clients (${config.data.partition}), ${config.strategy.name}, up to ${config.rounds} rounds`,
@@ -256,13 +315,25 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
     grid = withModelAttack(grid, spec.attack, malicious, config.seed);
   }
   if (config.sim.stragglers > 0) grid = withStragglers(grid, { fraction: config.sim.stragglers, seed: config.seed });
+  if (config.sim.computeSteps !== null) {
+    grid = withComputeBudget(grid, {
+      medianSteps: config.sim.computeSteps,
+      spread: config.sim.computeSpread,
+      seed: config.seed,
+    });
+  }
   if (config.sim.edges > 0) grid = withEdges(grid, config.sim.edges);
   const backdoor =
     spec.attack?.kind === 'backdoor' ? backdoorTestSet(federation.test, spec.attack.target ?? 0) : undefined;
+  const server: ServerSide = {
+    ...(federation.server ? { data: federation.server } : {}),
+    ...(serverModel ? { adapter: serverModel } : {}),
+  };
   try {
+    const strategy = strategyFor(config, server);
     const result = await runFederated({
       grid,
-      strategy: config.sim.edges > 0 ? expandEdgeRecords(strategyFor(config)) : strategyFor(config),
+      strategy: config.sim.edges > 0 ? expandEdgeRecords(strategy) : strategy,
       initial,
       rounds: config.rounds,
       seed: config.seed,
@@ -285,8 +356,14 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
     model.dispose();
     throw e;
   } finally {
+    serverModel?.dispose();
     await pool.close();
   }
+}
+
+/** Whether the run's server trains a model of its own (FedDF, FLTrust). */
+function needsServerModel(c: RunConfig): boolean {
+  return c.strategy.name === 'feddf' || c.robust.rule === 'fltrust';
 }
 
 /** Every client scores the final global model (and its personal model, if any) on its own data. */

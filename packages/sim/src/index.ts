@@ -9,3 +9,4 @@ export { type StragglerOptions, withStragglers } from './stragglers.js';
 
 /** URL of the runtime module that builds TF.js clients from an ExperimentSpec (pass it to PoolGrid). */
 export const TFJS_RUNTIME = new URL('./experiment/runtime.ts', import.meta.url).href;
+export { type ComputeBudgetOptions, deviceSpeed, withComputeBudget } from './compute-budget.js';

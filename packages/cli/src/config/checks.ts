@@ -17,6 +17,7 @@ export interface CheckView {
     shardsPerClient: number;
     shardSize: number;
     testSubset: number;
+    serverSamples: number;
   };
   model: string;
   strategy: { name: string; minClients: number };
@@ -132,6 +133,26 @@ export function crossChecks(v: CheckView, raw: Record<string, unknown>, bad: Rea
         fix: err.hint ?? 'use e.g. "qsgd:4", "f16" or "topk:0.01+ef"',
       });
     }
+  }
+  const serverUser =
+    v.strategy.name === 'feddf'
+      ? 'strategy feddf distils'
+      : v.robust.rule === 'fltrust'
+        ? 'robust.rule fltrust trains its root update'
+        : undefined;
+  if (serverUser && ok('data.serverSamples', 'strategy.name', 'robust.rule') && !(data.serverSamples > 0)) {
+    out.push({
+      path: 'data.serverSamples',
+      message: `${serverUser} on data held out on the server, and none is (data.serverSamples is 0)`,
+      fix: natural ? 'use mnist or fashion-mnist, which can hold samples out' : 'set data.serverSamples, e.g. 1000',
+    });
+  }
+  if (size && ok('data.serverSamples') && data.serverSamples >= size.train) {
+    out.push({
+      path: 'data.serverSamples',
+      message: `holding out ${data.serverSamples} samples leaves none of the ${size.train} for the clients`,
+      fix: 'hold out a small part, e.g. 1000',
+    });
   }
   if (ok('robust', 'strategy.name') && (v.robust.rule !== 'none' || v.robust.detector !== 'off')) {
     if (v.strategy.name !== 'fedavg') {

@@ -18,6 +18,7 @@ export const ROBUST_RULES = [
   'bulyan',
   'normBound',
   'centeredClip',
+  'fltrust',
 ] as const;
 
 export const STRATEGIES = [
@@ -34,6 +35,7 @@ export const STRATEGIES = [
   'ditto',
   'fedper',
   'fedrep',
+  'feddf',
 ] as const;
 
 export type DatasetName = (typeof DATASETS)[number];
@@ -141,6 +143,12 @@ const dataSchema = z
       'an integer ≥ 0',
       '0',
     ).default(0),
+    serverSamples: field(
+      nonNegInt(),
+      "mnist / fashion-mnist: hold out this many training samples (seeded random) on the server before splitting the rest across clients: FedDF's unlabeled distillation set (labels unused), FLTrust's clean root dataset. 0 = none.",
+      'an integer ≥ 0',
+      '1000',
+    ).default(0),
     testSubset: field(
       nonNegInt(),
       '0 = evaluate on the whole test set; else on its first N samples.',
@@ -244,6 +252,29 @@ const strategySchema = z
   })
   .describe('The federated algorithm and its server-side settings.');
 
+const distillSchema = z
+  .strictObject({
+    steps: field(
+      posInt(),
+      'FedDF: Adam steps of server-side distillation per round (Lin et al. run up to a few hundred).',
+      'a positive integer',
+      '100',
+    ).default(100),
+    batchSize: field(posInt(), 'FedDF: unlabeled samples per distillation step.', 'a positive integer', '64').default(
+      64,
+    ),
+    lr: field(z.number().positive(), 'FedDF: Adam learning rate of distillation.', 'a number > 0', '0.001').default(
+      0.001,
+    ),
+    temperature: field(
+      z.number().positive(),
+      "FedDF: softmax temperature of the ensemble's and the student's logits.",
+      'a number > 0',
+      '1',
+    ).default(1),
+  })
+  .describe("FedDF's ensemble distillation on the server's held-out data (data.serverSamples).");
+
 const batchSize = field(
   z.union([posInt(), z.literal(0), z.literal('full')]),
   'B: local minibatch size; 0 or "full" = the whole local set (B = infinity).',
@@ -320,6 +351,7 @@ export const runConfigSchema = z
     model: field(z.enum(MODELS), 'Model to train.', oneOf(MODELS), 'mlp2nn').default('mlp2nn'),
     transfer: transferSchema.prefault({}),
     strategy: strategySchema.prefault({}),
+    distill: distillSchema.prefault({}),
     client: clientSchema.prefault({}),
     evaluate: evaluateSchema.prefault({}),
     stop: z
@@ -359,6 +391,18 @@ export const runConfigSchema = z
           'a number in [0, 1]',
           '0.5',
         ).default(0),
+        computeSteps: field(
+          posInt().nullable(),
+          'Per-client compute budgets (adaptive local work): the local steps the median device can do in a round; each client does as many of the asked steps as its own budget allows (devices differ by sim.computeSpread, rounds by ±25%) and reports them (FedNova normalises by them). null = every client does all its work.',
+          'a positive integer or null',
+          '50',
+        ).default(null),
+        computeSpread: field(
+          z.number().min(0),
+          'sigma of the log-normal spread of device speeds around the median (0 = all alike, 1 = a 10x gap between fast and slow devices is common).',
+          'a number ≥ 0',
+          '1',
+        ).default(1),
       })
       .describe('The simulation engine.')
       .prefault({}),

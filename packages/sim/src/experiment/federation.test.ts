@@ -46,3 +46,43 @@ test('buildFederation with labels: every client and the test set hold only those
   assert.equal(fed.train.y.length, 29404);
   await assert.rejects(buildFederation({ ...spec, dataset: 'synthetic', partition: 'natural' }), /data\.labels/);
 });
+
+test('buildFederation with serverSamples: the server holds samples no client has, the same each build', async () => {
+  const spec: ExperimentSpec = {
+    seed: 3,
+    dataset: 'mnist',
+    partition: 'shards',
+    clients: 10,
+    shardsPerClient: 2,
+    shardSize: 2950,
+    alpha: 0.5,
+    synthetic: { alpha: 1, beta: 1 },
+    maxClientSamples: 0,
+    stride: 1,
+    maxClients: 0,
+    testSubset: 100,
+    model: 'mlp2nn',
+    serverSamples: 1000,
+  };
+  const fed = await buildFederation(spec);
+  assert.equal(fed.server?.y.length, 1000);
+  const clientIdx = fed.clients.flatMap((c) => [...c.train]);
+  assert.equal(new Set(clientIdx).size, clientIdx.length, 'no sample is given twice');
+  assert.equal(clientIdx.length, 59000, 'all but the held-out samples are dealt (10 clients × 2 shards × 2950)');
+  const again = await buildFederation(spec);
+  assert.deepEqual([...(again.server?.y ?? [])], [...(fed.server?.y ?? [])]);
+  // Every held-out sample is absent from the clients: the clients' samples are exactly the rest.
+  const dealt = new Set(clientIdx);
+  const serverLabels = new Map<number, number>();
+  for (const y of fed.server?.y ?? []) serverLabels.set(y, (serverLabels.get(y) ?? 0) + 1);
+  const missing: number[] = [];
+  for (let i = 0; i < fed.train.y.length; i++) if (!dealt.has(i)) missing.push(fed.train.y[i] as number);
+  const missingLabels = new Map<number, number>();
+  for (const y of missing) missingLabels.set(y, (missingLabels.get(y) ?? 0) + 1);
+  assert.deepEqual(missingLabels, serverLabels);
+  await assert.rejects(buildFederation({ ...spec, serverSamples: 60000 }), /leaves no training samples/);
+  await assert.rejects(
+    buildFederation({ ...spec, dataset: 'synthetic', partition: 'natural' }),
+    /serverSamples holds out image samples/,
+  );
+});

@@ -29,6 +29,11 @@ export interface Federation {
   /** The whole test set of naturally federated data (clients' test indices point into it). */
   readonly clientTest?: LabeledData;
   readonly clients: readonly SimClient[];
+  /**
+   * Samples held out on the server (spec.serverSamples): never given to a client. FedDF uses
+   * their inputs as its unlabeled transfer set, FLTrust as its clean root dataset.
+   */
+  readonly server?: LabeledData;
 }
 
 /**
@@ -61,6 +66,13 @@ async function buildClean(spec: ExperimentSpec): Promise<Federation> {
         'remove data.labels, or use mnist / fashion-mnist',
       );
     }
+    if ((spec.serverSamples ?? 0) > 0) {
+      throw new FederaError(
+        'E_CONFIG',
+        `data.serverSamples holds out image samples for the server; ${spec.dataset} has none to spare`,
+        'set data.serverSamples to 0, or use mnist / fashion-mnist',
+      );
+    }
     if (spec.partition !== 'natural') {
       throw new FederaError(
         'E_CONFIG',
@@ -86,13 +98,38 @@ async function buildClean(spec: ExperimentSpec): Promise<Federation> {
   const full = spec.dataset === 'mnist' ? await loadMnist() : await loadFashionMnist();
   const train = keepLabels(full.train, spec.labels);
   const test = keepLabels(full.test, spec.labels);
-  const parts = partition(spec, train.y, rng);
+  const { server, rest } = holdOut(train, spec);
+  const restLabels = rest ? Int32Array.from(rest, (i) => train.y[i] as number) : train.y;
+  const parts = partition(spec, restLabels, rng).map((p) => (rest ? p.map((i) => rest[i] as number) : p));
   const width = String(parts.length - 1).length;
   return {
     train,
     test: cut(test, spec.testSubset),
     clients: parts.map((p, k) => ({ id: `c${String(k).padStart(width, '0')}`, train: cap(p, spec, rng) })),
+    ...(server ? { server } : {}),
   };
+}
+
+/**
+ * The spec's server hold-out: `serverSamples` training samples drawn at random (seeded, in
+ * data order) for the server, and the indices left for the clients. Nothing when 0.
+ */
+function holdOut(train: LabeledData, spec: ExperimentSpec): { server?: LabeledData; rest?: number[] } {
+  const n = spec.serverSamples ?? 0;
+  if (n <= 0) return {};
+  if (n >= train.y.length) {
+    throw new FederaError(
+      'E_CONFIG',
+      `data.serverSamples (${n}) leaves no training samples for the clients (the set has ${train.y.length})`,
+      'hold out a small part, e.g. 1000',
+    );
+  }
+  const picked = new Rng(`${spec.seed}:server-data`).sample(train.y.length, n).sort((a, b) => a - b);
+  const taken = new Uint8Array(train.y.length);
+  for (const i of picked) taken[i] = 1;
+  const rest: number[] = [];
+  for (let i = 0; i < taken.length; i++) if (taken[i] === 0) rest.push(i);
+  return { server: subset(train, picked), rest };
 }
 
 function partition(spec: ExperimentSpec, labels: Int32Array, rng: Rng): number[][] {

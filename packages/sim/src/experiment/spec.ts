@@ -19,6 +19,11 @@ export interface ExperimentSpec {
   readonly stride: number;
   /** natural partitions: at most this many clients (0 = all). */
   readonly maxClients: number;
+  /**
+   * mnist / fashion-mnist: this many training samples (seeded random) are held out for the
+   * server before partitioning (FedDF's unlabeled set, FLTrust's root dataset). Default 0.
+   */
+  readonly serverSamples?: number;
   /** 0 = the whole test set; else its first N samples. */
   readonly testSubset: number;
   /** Poisoning by a fraction of malicious clients (data attacks change their local data). */
