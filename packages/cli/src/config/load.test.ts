@@ -39,6 +39,7 @@ describe('parseConfig', () => {
         maxClientSamples: 0,
         stride: 1,
         maxClients: 0,
+        serverSamples: 0,
         testSubset: 0,
         labels: null,
       },
@@ -61,9 +62,10 @@ describe('parseConfig', () => {
         headEpochs: 5,
       },
       client: { epochs: 1, batchSize: 10, lr: 0.1, compress: null },
+      distill: { steps: 100, batchSize: 64, lr: 0.001, temperature: 1 },
       evaluate: { every: 1, fraction: 0, on: 'test', clients: true },
       stop: { accuracy: null },
-      sim: { workers: 0, edges: 0, deadlineMs: null, stragglers: 0 },
+      sim: { workers: 0, edges: 0, deadlineMs: null, stragglers: 0, computeSteps: null, computeSpread: 1 },
       privacy: {
         clipNorm: null,
         noiseMultiplier: 1,
@@ -112,7 +114,7 @@ describe('parseConfig', () => {
       [
         'runs.yaml: data.partiton: unknown key — did you mean "data.partition"?',
         'runs.yaml: lr: unknown key — did you mean "client.lr"?',
-        'runs.yaml: zzzzzzzz: unknown key — remove it; the keys here are name, seed, rounds, data, model, transfer, strategy, client, evaluate, stop, sim, privacy, robust, attack, output',
+        'runs.yaml: zzzzzzzz: unknown key — remove it; the keys here are name, seed, rounds, data, model, transfer, strategy, client, distill, evaluate, stop, sim, privacy, robust, attack, output',
       ],
     );
   });

@@ -351,8 +351,8 @@ export const runConfigSchema = z
     model: field(z.enum(MODELS), 'Model to train.', oneOf(MODELS), 'mlp2nn').default('mlp2nn'),
     transfer: transferSchema.prefault({}),
     strategy: strategySchema.prefault({}),
-    distill: distillSchema.prefault({}),
     client: clientSchema.prefault({}),
+    distill: distillSchema.prefault({}),
     evaluate: evaluateSchema.prefault({}),
     stop: z
       .strictObject({
