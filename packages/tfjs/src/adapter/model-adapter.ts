@@ -1,6 +1,7 @@
 import { check, FederaError, type LabeledData, type TensorSpec, Weights } from '@federa/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { trainDpSgd } from '../dp-sgd/train-dp.js';
 import { type ModelArtifactFiles, saveArtifacts } from './artifacts.js';
 import { fitData } from './batches.js';
 import { evaluateModel } from './evaluate.js';
@@ -83,7 +84,9 @@ export class TfjsModelAdapter {
    * Local SGD: `epochs` passes over `data` in batches of `batchSize` (0 or Infinity: full
    * batch), reshuffled each epoch from `seed`, w ← w − lr·(∇(loss + μ/2‖w − a‖²) + g_c),
    * a being `proximalAnchor` (default w₀, the weights at the start) and g_c the constant
-   * `gradientCorrection` (default none; SCAFFOLD's c − c_i).
+   * `gradientCorrection` (default none; SCAFFOLD's c − c_i). With `dpSgd`, the steps are
+   * DP-SGD's instead (Poisson lots of expected size `batchSize`, per-example clipping,
+   * Gaussian noise; see `trainDpSgd`) and the result carries `dpSgd`.
    */
   async train(data: LabeledData, opts: TrainOptions): Promise<TrainResult> {
     this.live();
@@ -103,10 +106,10 @@ export class TfjsModelAdapter {
     check(active.length > 0, 'train: trainOnly accepts none of the trainable weights', 'check the name pattern');
     const vars = active.map((k) => this.trainable[k] as tf.Variable);
     try {
-      return await trainSgd(this.model, vars, data, opts, {
-        ...(anchor ? { anchor } : {}),
-        ...(correction ? { correction } : {}),
-      });
+      const terms = { ...(anchor ? { anchor } : {}), ...(correction ? { correction } : {}) };
+      return opts.dpSgd
+        ? await trainDpSgd(this.model, vars, data, { ...opts, dpSgd: opts.dpSgd }, terms)
+        : await trainSgd(this.model, vars, data, opts, terms);
     } finally {
       if (anchor) tf.dispose(anchor);
       if (correction) tf.dispose(correction);

@@ -1,6 +1,8 @@
 import { check, type LabeledData, Rng, type Weights } from '@federa/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { checkDpSgdOptions, type DpSgdOptions } from '../dp-sgd/options.js';
+import type { DpSgdReport } from '../dp-sgd/train-dp.js';
 import { type Batch, makeBatch } from './batches.js';
 
 /** Local training settings (McMahan et al.'s E, B, η, plus the optional FedProx term). */
@@ -36,6 +38,12 @@ export interface TrainOptions {
    * take steps; the others stay fixed (FedRep's head-then-base schedule).
    */
   readonly trainOnly?: (name: string) => boolean;
+  /**
+   * Sample-level DP-SGD (Abadi et al. 2016) instead of plain SGD: Poisson-sampled lots of
+   * expected size `batchSize`, per-example clipping to `clipNorm`, Gaussian noise of std
+   * `noiseMultiplier·clipNorm` on the sum (see `trainDpSgd` in dp-sgd/).
+   */
+  readonly dpSgd?: DpSgdOptions;
 }
 
 /** Per-variable tensors (trainable-variable order) for the optional terms of `trainSgd`. */
@@ -59,6 +67,8 @@ export interface TrainResult {
   readonly loss: number;
   /** The same mean per epoch (one entry per completed or started epoch). */
   readonly epochLosses: number[];
+  /** Present when `dpSgd` was asked: the DP-SGD run's sampling rate, steps and clipping. */
+  readonly dpSgd?: DpSgdReport;
 }
 
 /** Mean softmax cross-entropy of the model's logits on a batch (training-mode forward pass). */
@@ -88,6 +98,7 @@ export function checkTrainOptions(o: TrainOptions): void {
   ] as const) {
     check(w === undefined || w.firstNonFinite() < 0, `train: ${key} has a non-finite value at ${w?.firstNonFinite()}`);
   }
+  if (o.dpSgd) checkDpSgdOptions(o.dpSgd);
 }
 
 /**
