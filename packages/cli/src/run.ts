@@ -274,6 +274,8 @@ export interface Simulation {
   /** A model holding the final global weights (call dispose() when done). */
   readonly model: TfjsModelAdapter;
   readonly backend: BackendInfo;
+  /** The clients simulated as attackers (empty without an attack). */
+  readonly attackers: ReadonlySet<string>;
 }
 
 /**
@@ -305,6 +307,7 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
     workers: config.sim.workers,
   });
   let grid: Grid = pool;
+  let attackers: ReadonlySet<string> = new Set();
   if (spec.attack) {
     const malicious = maliciousClients(
       federation.clients.map((c) => c.id),
@@ -312,6 +315,7 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
       config.seed,
     );
     log(`attack: ${spec.attack.kind} by ${malicious.size} malicious clients`);
+    attackers = malicious;
     grid = withModelAttack(grid, spec.attack, malicious, config.seed);
   }
   if (config.sim.stragglers > 0) grid = withStragglers(grid, { fraction: config.sim.stragglers, seed: config.seed });
@@ -351,7 +355,7 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
     });
     model.setWeights(result.weights);
     const clientEval = config.evaluate.clients ? await evaluateClients(grid, result) : new Map();
-    return { result, clientEval, federation, model, backend };
+    return { result, clientEval, federation, model, backend, attackers };
   } catch (e) {
     model.dispose();
     throw e;
@@ -404,6 +408,7 @@ export async function runCommand(config: RunConfig, opts: RunCommandOptions = {}
     federation: fed,
     model,
     backend,
+    attackers,
   } = await simulate(config, {
     log,
     onRoundStart: (round, n) => progress.roundStart(round, n),
@@ -437,7 +442,7 @@ export async function runCommand(config: RunConfig, opts: RunCommandOptions = {}
       ),
     }));
     const report = await dir.writeReport(
-      renderReport({ config, history: result.history.rounds, clients, summary: { ...full }, finalEval }),
+      renderReport({ config, history: result.history.rounds, clients, summary: { ...full }, finalEval, attackers }),
     );
     await dir.flush();
     progress.finish(summary, report);

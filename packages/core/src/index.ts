@@ -81,3 +81,4 @@ export {
 export type { ClientRecord, EvaluateAggregate, Strategy, TrainAggregate } from './strategy.js';
 export { blobs, evaluateSoftmax, SoftmaxClient } from './testing/softmax-client.js';
 export { axpyInto, type NamedTensor, specSize, type TensorSpec, Weights } from './weights.js';
+export * from './audit/index.js';

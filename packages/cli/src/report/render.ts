@@ -3,6 +3,7 @@ import { clientMetricSpread } from '@federa/core';
 import type { RunConfig } from '../config/index.js';
 import { formatBytes, formatDuration, formatLoss, formatPercent } from '../progress/format.js';
 import { lineChart, type Series } from './chart.js';
+import { defenceSection } from './defence.js';
 import { escapeHtml, num } from './html.js';
 import { REPORT_CSS } from './style.js';
 import { type ClassScore, classTable, clientTable, type ReportClient, successRate } from './tables.js';
@@ -19,6 +20,8 @@ export interface ReportInput {
     readonly loss: number;
     readonly perClass: readonly ClassScore[];
   };
+  /** The clients the run simulated as attackers (scores the defence's decisions). */
+  readonly attackers?: ReadonlySet<string>;
 }
 
 const COLORS = { acc: '#2563eb', fed: '#9333ea', loss: '#dc2626', train: '#d97706' };
@@ -216,6 +219,7 @@ export function renderReport(input: ReportInput): string {
 ${input.history.length > 0 ? charts(input) : '<p class="note">No round finished.</p>'}
 ${classes}
 ${fairness(input.clients)}
+${defenceSection(input.history, input.attackers)}
 <h2>Clients (${input.clients.length})</h2>
 <div class="scroll">${clientTable(input.clients, input.history)}</div>
 <h2>Config and summary</h2>
