@@ -1,0 +1,23 @@
+export { type DashboardHandler, type DashboardOptions, dashboardHandler } from './dashboard-handler.js';
+export { type MemoryDashboardOptions, MemoryDashboardSource } from './memory-source.js';
+export { dashboardMetrics, type MetricsOptions, metricsHandler } from './metrics-handler.js';
+export {
+  escapeHelp,
+  escapeLabelValue,
+  formatPrometheus,
+  formatValue,
+  PROMETHEUS_CONTENT_TYPE,
+  type PromFamily,
+  type PromSample,
+} from './prometheus.js';
+export { type AssetSource, contentType } from './static-assets.js';
+export type {
+  ClientRow,
+  DashboardEvent,
+  DashboardSource,
+  DashboardStatus,
+  DashboardTotals,
+  ExcludedClient,
+  RoundRow,
+  RunState,
+} from './types.js';
