@@ -1,1 +1,5 @@
-export {};
+// @federa/client for Node: the isomorphic runtime (browser.ts) plus the Node socket factory and data loading.
+export * from './browser.js';
+export { createNodeClient, loadOrCreateIdentity, type NodeClientOptions } from './node-client.js';
+export { loadShard, parseShard, type ShardSpec } from './node-data.js';
+export { nodeSocketFactory } from './node-socket.js';

@@ -1,1 +1,16 @@
-export {};
+export {
+  checkEnrolment,
+  type EnrolmentDecision,
+  type EnrolmentOptions,
+  TokenBucket,
+  tokenHash,
+  validateEnrolment,
+} from './auth.js';
+export { makeCheckpoint, restoreCheckpoint } from './checkpoint.js';
+export { Hub, type HubEvent, type HubOptions } from './hub.js';
+export { NetworkGrid } from './network-grid.js';
+export { handlePredict, MAX_PREDICT_SAMPLES, type Predictor, parsePredictBody, TfjsPredictor } from './predict.js';
+export { FederaServer, type FederaServerOptions, type ServerRunResult, type TrainingPlan } from './server.js';
+export { MemoryStore } from './store/memory-store.js';
+export { SqliteStore } from './store/sqlite-store.js';
+export type { Checkpoint, ClientRow, RunRow, Store } from './store/store.js';

@@ -1,0 +1,68 @@
+import {
+  decodeWeights,
+  encodeWeights,
+  FederaError,
+  isStateful,
+  peekHeader,
+  type Strategy,
+  type Weights,
+} from '@federa/core';
+import type { Checkpoint } from './store/store.js';
+
+/** A strategy that can save and restore JSON state (e.g. the DP wrapper's ledger and clip norm). */
+interface JsonStateful {
+  toJSON(): unknown;
+  restore(state: unknown): void;
+}
+
+function isJsonStateful(s: Strategy): s is Strategy & JsonStateful {
+  const c = s as Partial<JsonStateful>;
+  return !isStateful(s) && typeof c.toJSON === 'function' && typeof c.restore === 'function';
+}
+
+/** The checkpoint after `round`: the global weights and whatever state the strategy keeps. */
+export function makeCheckpoint(round: number, weights: Weights, strategy: Strategy): Checkpoint {
+  return {
+    round,
+    weights: encodeWeights(weights, { kind: 'weights', round }),
+    strategyTensors: isStateful(strategy) ? concat(strategy.state().map((w) => encodeWeights(w))) : null,
+    strategyJson: isJsonStateful(strategy) ? JSON.stringify(strategy.toJSON()) : null,
+  };
+}
+
+/** Restores the strategy's state from a checkpoint and returns the global weights in it. */
+export function restoreCheckpoint(c: Checkpoint, strategy: Strategy): Weights {
+  const { weights } = decodeWeights(c.weights, { copy: true });
+  if (c.strategyTensors !== null) {
+    if (!isStateful(strategy))
+      throw new FederaError(
+        'E_STATE',
+        `the checkpoint holds strategy state but '${strategy.name}' keeps none`,
+        'resume with the config the run started with',
+      );
+    strategy.restore(split(c.strategyTensors));
+  }
+  if (c.strategyJson !== null && isJsonStateful(strategy)) strategy.restore(JSON.parse(c.strategyJson));
+  return weights;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.byteLength;
+  }
+  return out;
+}
+
+/** Codec messages written back to back (each carries its own length). */
+function split(bytes: Uint8Array): Weights[] {
+  const out: Weights[] = [];
+  for (let o = 0; o < bytes.byteLength; ) {
+    const n = peekHeader(bytes.subarray(o)).totalBytes;
+    out.push(decodeWeights(bytes.subarray(o, o + n), { copy: true }).weights);
+    o += n;
+  }
+  return out;
+}

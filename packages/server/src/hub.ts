@@ -1,0 +1,512 @@
+import { randomBytes } from 'node:crypto';
+import {
+  Assembler,
+  asBytes,
+  CLOSE,
+  chunkFrames,
+  configToWire,
+  DEFAULT_CHUNK_BYTES,
+  decodeFrame,
+  type Frame,
+  type FrameOf,
+  helloSigningBytes,
+  importPublicKey,
+  PROTOCOL_VERSION,
+  safeNumber,
+  TaskKind,
+  verify,
+} from '@federa/client';
+import {
+  type ClientInfo,
+  type EvaluateIns,
+  type EvaluateRes,
+  errorInfo,
+  FederaError,
+  type Outcome,
+  peekHeader,
+  type SendOptions,
+  type TrainIns,
+  type TrainRes,
+  WIRE_HEADER_BYTES,
+} from '@federa/core';
+import type { WebSocket } from 'ws';
+import { checkEnrolment, type EnrolmentOptions } from './auth.js';
+import { BlobCache } from './blobs.js';
+import { checkReply } from './reply.js';
+import { Session, type Uploads } from './session.js';
+import type { Store } from './store/store.js';
+import { failure, type PendingTask, settleInOrder, type TaskKindName } from './tasks.js';
+
+/** Limits and timing of the client hub. */
+export interface HubOptions {
+  readonly auth: EnrolmentOptions;
+  readonly store: Store;
+  /** The model clients build (sent in Welcome as JSON), e.g. { name: 'mlp2nn' }. */
+  readonly model?: { readonly name: string; readonly options?: Record<string, unknown> };
+  /** Chunk size for transfers (default 1 MiB). */
+  readonly chunkBytes?: number;
+  /** Largest frame accepted (default chunkBytes + 64 KiB); bigger frames close the connection (1009). */
+  readonly maxFrameBytes?: number;
+  /** Largest update accepted (default: twice the weights sent, plus 1 MiB). */
+  readonly maxUpdateBytes?: number;
+  /** Per-connection frame rate limit (token bucket; default 500/s, burst 2,000). */
+  readonly rate?: { readonly perSecond: number; readonly burst: number };
+  /** A client holding a task may be offline this long before the task fails E_DISCONNECTED (default 30 s). */
+  readonly offlineGraceMs?: number;
+  /** Order of outcomes handed to the strategy (default 'instruction': reproducible). */
+  readonly order?: 'instruction' | 'arrival';
+  readonly log?: (line: string) => void;
+}
+
+/** Something the hub did, for logs and the dashboard. */
+export type HubEvent =
+  | { readonly type: 'online' | 'offline'; readonly clientId: string }
+  | { readonly type: 'enrolled'; readonly clientId: string }
+  | {
+      readonly type: 'rejected';
+      readonly code: string;
+      readonly message: string;
+      readonly clientId?: string;
+      readonly remote: string;
+    }
+  | {
+      readonly type: 'outcome';
+      readonly clientId: string;
+      readonly round: number;
+      readonly kind: TaskKindName;
+      readonly ok: boolean;
+      readonly error?: string;
+    };
+
+/**
+ * The server's side of the protocol: authenticates connections (challenge → signed Hello,
+ * enrolment tokens), keeps the registry of online clients, sends tasks and weights (in
+ * chunks, resumable), receives uploads and signed replies, and turns each task into exactly
+ * one Outcome: a validated reply, or a failure (deadline, disconnection past the grace
+ * period, invalid update). Unauthenticated, badly signed, replayed or misdirected messages
+ * are refused with a typed Error frame and logged; they never touch a task.
+ */
+export class Hub {
+  private readonly sessions = new Map<string, Session>();
+  private readonly all = new Set<Session>();
+  private readonly numExamples = new Map<string, number>();
+  private readonly lastSeq = new Map<string, number>();
+  private readonly tokenOwners = new Map<string, string>();
+  private readonly uploads = new Map<string, Uploads>();
+  private readonly tasks = new Map<string, PendingTask>();
+  private readonly blobs = new BlobCache();
+  private readonly listeners = new Set<(e: HubEvent) => void>();
+  private readonly changed = new Set<() => void>();
+  private runId = '';
+  readonly chunkBytes: number;
+  readonly maxFrameBytes: number;
+  /** Refusals by code since start. */
+  readonly rejections = new Map<string, number>();
+
+  constructor(private readonly opts: HubOptions) {
+    this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.maxFrameBytes = opts.maxFrameBytes ?? this.chunkBytes + 64 * 1024;
+  }
+
+  /** Loads enrolled clients' sequence numbers and token bindings from the store. */
+  async load(): Promise<void> {
+    for (const c of await this.opts.store.clients()) {
+      this.lastSeq.set(c.id, c.lastSeq);
+      if (c.tokenHash !== 'secret') this.tokenOwners.set(c.tokenHash, c.id);
+      this.numExamples.set(c.id, c.numExamples);
+    }
+  }
+
+  /** The run whose tasks replies must name. */
+  setRun(runId: string): void {
+    this.runId = runId;
+  }
+
+  on(listener: (e: HubEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(e: HubEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private log(line: string): void {
+    this.opts.log?.(line);
+  }
+
+  /** Online, authenticated clients, sorted by id. */
+  online(): ClientInfo[] {
+    return [...this.sessions.keys()].sort().map((id) => {
+      const n = this.numExamples.get(id);
+      return n ? { id, numExamples: n } : { id };
+    });
+  }
+
+  /** Resolves once at least `n` clients are online (rejects E_ABORTED when `signal` aborts). */
+  waitForClients(n: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (signal?.aborted) {
+          this.changed.delete(check);
+          reject(new FederaError('E_ABORTED', 'stopped while waiting for clients'));
+        } else if (this.sessions.size >= n) {
+          this.changed.delete(check);
+          resolve();
+        }
+      };
+      this.changed.add(check);
+      signal?.addEventListener('abort', check, { once: true });
+      check();
+    });
+  }
+
+  private notify(): void {
+    for (const c of [...this.changed]) c();
+  }
+
+  /** Takes a new WebSocket connection: sends the challenge and handles its frames. */
+  attach(ws: WebSocket, remote: string): void {
+    const s = new Session(ws, remote, this.opts.rate ?? { perSecond: 500, burst: 2000 });
+    this.all.add(s);
+    s.send({
+      case: 'challenge',
+      value: { nonce: s.nonce, protocolVersion: PROTOCOL_VERSION, maxFrameBytes: this.maxFrameBytes },
+    });
+    ws.on('message', (data, isBinary) => {
+      if (!s.bucket.take()) {
+        if (++s.limited > 200) s.close(CLOSE.protocol, 'rate limit exceeded');
+        else
+          this.refuse(
+            s,
+            'E_RATE_LIMITED',
+            `more than ${s.bucket.perSecond} frames/s (burst ${s.bucket.burst}); frame dropped`,
+          );
+        return;
+      }
+      s.limited = 0;
+      let frame: Frame;
+      try {
+        frame = decodeFrame(isBinary ? asBytes(data) : String(data), this.maxFrameBytes);
+      } catch (e) {
+        const { code, message } = errorInfo(e);
+        this.refuse(s, code, message, '', !s.ready);
+        return;
+      }
+      s.chain = s.chain
+        .then(() => this.handle(s, frame))
+        .catch((e) => {
+          const { code, message } = errorInfo(e);
+          this.refuse(s, code, message, '', !s.ready);
+        });
+    });
+    ws.on('close', () => this.detach(s));
+    ws.on('error', () => {});
+  }
+
+  private refuse(s: Session, code: string, message: string, ref = '', fatal = false): void {
+    this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1);
+    this.log(`refused ${s.clientId ?? s.remote}: ${code} ${message}`);
+    this.emit({ type: 'rejected', code, message, remote: s.remote, ...(s.clientId ? { clientId: s.clientId } : {}) });
+    s.refuse(code, message, ref, fatal);
+    if (fatal)
+      s.close(code === 'E_AUTH' || code === 'E_SIGNATURE' ? CLOSE.auth : CLOSE.protocol, `${code}: ${message}`);
+  }
+
+  private detach(s: Session): void {
+    s.closed = true;
+    this.all.delete(s);
+    const id = s.clientId;
+    if (!id || this.sessions.get(id) !== s) return;
+    this.sessions.delete(id);
+    this.emit({ type: 'offline', clientId: id });
+    this.notify();
+    const grace = this.opts.offlineGraceMs ?? 30_000;
+    for (const t of this.tasks.values()) if (t.clientId === id) this.startGrace(t, grace);
+  }
+
+  private startGrace(t: PendingTask, grace: number): void {
+    if (t.grace) return;
+    t.grace = setTimeout(
+      () =>
+        t.settle(
+          failure(t.clientId, {
+            code: 'E_DISCONNECTED',
+            message: `client '${t.clientId}' was offline for ${grace} ms with a task open`,
+          }),
+        ),
+      grace,
+    );
+  }
+
+  private async handle(s: Session, f: Frame): Promise<void> {
+    if (!s.ready) {
+      if (f.case !== 'hello') throw new FederaError('E_AUTH', `'${f.case}' before Hello: authenticate first`);
+      await this.hello(s, f.value);
+      return;
+    }
+    switch (f.case) {
+      case 'want':
+        await this.want(s, f.value);
+        return;
+      case 'chunk':
+        this.chunk(s, f.value);
+        return;
+      case 'reply':
+        await this.reply(s, f.value);
+        return;
+      case 'ping':
+        return;
+      default:
+        throw new FederaError('E_FRAME', `a client may not send '${f.case}'`);
+    }
+  }
+
+  private async hello(s: Session, h: FrameOf<'hello'>): Promise<void> {
+    if (!/^[A-Za-z0-9._-]{1,128}$/.test(h.name)) {
+      throw new FederaError(
+        'E_AUTH',
+        `client name '${h.name.slice(0, 40)}' is not 1–128 letters, digits, '.', '_' or '-'`,
+      );
+    }
+    const key = await importPublicKey(h.publicKey);
+    if (!(await verify(key, h.signature, helloSigningBytes(s.nonce, h.name, h.publicKey)))) {
+      throw new FederaError('E_SIGNATURE', 'the Hello signature does not verify for this challenge and key');
+    }
+    const store = this.opts.store;
+    const known = await store.getClient(h.name);
+    const now = new Date().toISOString();
+    const numExamples = safeNumber(h.numExamples, 'num_examples');
+    if (known) {
+      if (!Buffer.from(known.publicKey).equals(Buffer.from(h.publicKey))) {
+        throw new FederaError(
+          'E_AUTH',
+          `client '${h.name}' is enrolled with another key`,
+          'use the identity file it enrolled with, or another name',
+        );
+      }
+      await store.putClient({ ...known, numExamples, lastSeen: now });
+    } else {
+      const d = checkEnrolment(this.opts.auth, h.token, h.name, (hash) => this.tokenOwners.get(hash));
+      if (!d.ok) throw new FederaError('E_AUTH', d.reason, 'pass a valid enrolment token (--token)');
+      await store.putClient({
+        id: h.name,
+        publicKey: h.publicKey,
+        tokenHash: d.tokenHash,
+        lastSeq: 0,
+        numExamples,
+        enrolledAt: now,
+        lastSeen: now,
+      });
+      if (d.tokenHash !== 'secret') this.tokenOwners.set(d.tokenHash, h.name);
+      this.lastSeq.set(h.name, 0);
+      this.emit({ type: 'enrolled', clientId: h.name });
+      this.log(`enrolled ${h.name} from ${s.remote}`);
+    }
+    const old = this.sessions.get(h.name);
+    if (old && old !== s) {
+      this.sessions.delete(h.name);
+      old.close(CLOSE.replaced, 'the same client connected again');
+    }
+    s.clientId = h.name;
+    s.key = key;
+    this.numExamples.set(h.name, numExamples);
+    this.sessions.set(h.name, s);
+    const up = this.uploads.get(h.name) ?? new Map();
+    s.send({
+      case: 'welcome',
+      value: {
+        clientId: h.name,
+        runId: this.runId,
+        lastSeq: BigInt(this.lastSeq.get(h.name) ?? 0),
+        chunkBytes: this.chunkBytes,
+        uploads: [...up.values()].map((a) => ({ transferId: a.id, offset: BigInt(a.received) })),
+        modelJson: this.opts.model ? JSON.stringify(this.opts.model) : '',
+      },
+    });
+    this.emit({ type: 'online', clientId: h.name });
+    this.notify();
+    for (const t of this.tasks.values()) {
+      if (t.clientId !== h.name) continue;
+      if (t.grace) clearTimeout(t.grace);
+      t.grace = undefined;
+      this.sendTask(s, t);
+    }
+  }
+
+  private sendTask(s: Session, t: PendingTask): void {
+    s.send({
+      case: 'task',
+      value: {
+        taskId: t.id,
+        runId: this.runId,
+        round: t.round,
+        kind: t.kind === 'train' ? TaskKind.TRAIN : TaskKind.EVALUATE,
+        config: configToWire(t.config),
+        weightsId: t.blob.id,
+        weightsBytes: BigInt(t.blob.bytes.byteLength),
+        weightsSha256: t.blob.sha256,
+        deadlineMs: t.deadlineMs,
+      },
+    });
+  }
+
+  private async want(s: Session, w: FrameOf<'want'>): Promise<void> {
+    const id = s.clientId as string;
+    const tasks = [...this.tasks.values()].filter((t) => t.clientId === id && t.blob.id === w.transferId);
+    const t = tasks[0];
+    if (!t) throw new FederaError('E_UNKNOWN_TRANSFER', `no open task of '${id}' carries transfer '${w.transferId}'`);
+    const from = safeNumber(w.offset, 'offset');
+    let at = from;
+    for (const f of chunkFrames(t.blob.id, t.blob.bytes, this.chunkBytes, from)) {
+      if (s.closed) return;
+      s.send(f);
+      const sent = Math.min(this.chunkBytes, t.blob.bytes.byteLength - at);
+      at += sent;
+      t.bytesDown += sent;
+      await s.drain();
+    }
+  }
+
+  private chunk(s: Session, c: FrameOf<'chunk'>): void {
+    const id = s.clientId as string;
+    const taskId = c.transferId.startsWith('u-') ? c.transferId.slice(2) : '';
+    const t = this.tasks.get(taskId);
+    if (!t || t.clientId !== id || t.kind !== 'train') {
+      throw new FederaError(
+        'E_UNKNOWN_TRANSFER',
+        `upload '${c.transferId}' is not for an open training task of '${id}'`,
+        "name uploads 'u-<task id>'",
+      );
+    }
+    if (c.data.byteLength > this.chunkBytes) {
+      throw new FederaError(
+        'E_TOO_LARGE',
+        `chunk of ${c.data.byteLength} bytes, more than the ${this.chunkBytes}-byte chunk size`,
+        'split uploads into Welcome.chunk_bytes pieces',
+      );
+    }
+    let up = this.uploads.get(id);
+    if (!up) this.uploads.set(id, (up = new Map()));
+    let a = up.get(c.transferId);
+    const offset = safeNumber(c.offset, 'offset');
+    const total = safeNumber(c.total, 'total');
+    if (!a || (offset === 0 && a.received > 0)) {
+      if (offset !== 0)
+        throw new FederaError('E_CHUNK_OFFSET', `upload '${c.transferId}' is unknown here; start it at offset 0`);
+      a = new Assembler(c.transferId, total, this.maxUpdateBytes(t));
+      up.set(c.transferId, a);
+    }
+    const before = a.received;
+    a.add(offset, total, c.data);
+    t.bytesUp += c.data.byteLength;
+    if (before < WIRE_HEADER_BYTES && a.received >= WIRE_HEADER_BYTES) {
+      try {
+        peekHeader(a.head(WIRE_HEADER_BYTES), { maxBytes: this.maxUpdateBytes(t) });
+      } catch (e) {
+        up.delete(c.transferId);
+        throw e;
+      }
+    }
+  }
+
+  private maxUpdateBytes(t: PendingTask): number {
+    return this.opts.maxUpdateBytes ?? 2 * t.blob.bytes.byteLength + (1 << 20);
+  }
+
+  private async reply(s: Session, r: FrameOf<'reply'>): Promise<void> {
+    const id = s.clientId as string;
+    const checked = await checkReply({
+      reply: r,
+      clientId: id,
+      key: s.key as CryptoKey,
+      runId: this.runId,
+      lastSeq: this.lastSeq.get(id) ?? 0,
+      task: (taskId) => {
+        const t = this.tasks.get(taskId);
+        return t && t.clientId === id ? t : undefined;
+      },
+      upload: (updateId) => this.uploads.get(id)?.get(updateId),
+      maxUpdateBytes: (t) => this.maxUpdateBytes(t),
+    });
+    // Authentic, fresh and addressed to an open task: the sequence number is spent even if the content is refused.
+    this.lastSeq.set(id, checked.seq);
+    await this.opts.store.touchClient(id, checked.seq);
+    const t = checked.task;
+    this.uploads.get(id)?.delete(`u-${t.id}`);
+    if (checked.outcome.ok) s.send({ case: 'ack', value: { taskId: t.id, seq: BigInt(checked.seq) } });
+    else if (checked.invalid) this.refuse(s, checked.outcome.error.code, checked.outcome.error.message, t.id);
+    t.settle(checked.outcome);
+  }
+
+  /**
+   * Sends each instruction to its client and yields one Outcome per instruction (see the Grid
+   * contract). A client offline when asked gets the task when it comes back, within the grace
+   * period; `opts.deadlineMs` bounds the whole exchange.
+   */
+  dispatch<R extends TrainRes | EvaluateRes>(
+    ins: readonly (TrainIns | EvaluateIns)[],
+    kind: TaskKindName,
+    opts: SendOptions = {},
+  ): AsyncIterable<Outcome<R>> {
+    return settleInOrder<R>(ins.length, this.opts.order ?? 'instruction', (deliver) => {
+      ins.forEach((i, k) => {
+        void this.blobs.get(i.weights, i.round).then((blob) => {
+          const t: PendingTask = {
+            id: randomBytes(12).toString('hex'),
+            clientId: i.clientId,
+            round: i.round,
+            kind,
+            config: i.config,
+            blob,
+            weights: i.weights,
+            deadlineMs: opts.deadlineMs ?? 0,
+            startedAt: performance.now(),
+            bytesDown: 0,
+            bytesUp: 0,
+            timer: undefined,
+            grace: undefined,
+            settle: (o) => {
+              if (!this.tasks.has(t.id)) return;
+              this.tasks.delete(t.id);
+              if (t.timer) clearTimeout(t.timer);
+              if (t.grace) clearTimeout(t.grace);
+              this.uploads.get(t.clientId)?.delete(`u-${t.id}`);
+              this.emit({
+                type: 'outcome',
+                clientId: t.clientId,
+                round: t.round,
+                kind,
+                ok: o.ok,
+                ...(o.ok ? {} : { error: o.error.code }),
+              });
+              deliver(k, { ...(o as Outcome<R>), bytesDown: t.bytesDown, bytesUp: t.bytesUp });
+            },
+          };
+          this.tasks.set(t.id, t);
+          if (opts.deadlineMs !== undefined) {
+            t.timer = setTimeout(
+              () =>
+                t.settle(
+                  failure(t.clientId, {
+                    code: 'E_DEADLINE',
+                    message: `client missed the ${opts.deadlineMs} ms deadline`,
+                  }),
+                ),
+              opts.deadlineMs,
+            );
+          }
+          const s = this.sessions.get(i.clientId);
+          if (s) this.sendTask(s, t);
+          else this.startGrace(t, this.opts.offlineGraceMs ?? 30_000);
+        });
+      });
+    });
+  }
+
+  /** Fails every open task, and closes every connection with `code`. */
+  shutdown(code: number, reason: string): void {
+    for (const t of [...this.tasks.values()]) t.settle(failure(t.clientId, { code: 'E_SHUTDOWN', message: reason }));
+    for (const s of [...this.all]) s.close(code, reason);
+  }
+}

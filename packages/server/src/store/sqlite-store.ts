@@ -1,0 +1,182 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RoundRecord } from '@federa/core';
+import Database from 'better-sqlite3';
+import { type Checkpoint, type ClientRow, type RunRow, recordFromJson, recordToJson, type Store } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS runs (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, config_hash TEXT NOT NULL, config_json TEXT NOT NULL,
+  seed INTEGER NOT NULL, rounds INTEGER NOT NULL, status TEXT NOT NULL, stop_reason TEXT, created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rounds (
+  run_id TEXT NOT NULL REFERENCES runs(id), round INTEGER NOT NULL, record_json TEXT NOT NULL,
+  PRIMARY KEY (run_id, round)
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  run_id TEXT NOT NULL REFERENCES runs(id), round INTEGER NOT NULL, weights BLOB NOT NULL,
+  strategy_tensors BLOB, strategy_json TEXT, PRIMARY KEY (run_id, round)
+);
+CREATE TABLE IF NOT EXISTS clients (
+  id TEXT PRIMARY KEY, public_key BLOB NOT NULL, token_hash TEXT NOT NULL, last_seq INTEGER NOT NULL,
+  num_examples INTEGER NOT NULL, enrolled_at TEXT NOT NULL, last_seen TEXT NOT NULL
+);
+`;
+
+interface RunDb {
+  id: string;
+  name: string;
+  config_hash: string;
+  config_json: string;
+  seed: number;
+  rounds: number;
+  status: 'running' | 'finished';
+  stop_reason: string | null;
+  created_at: string;
+}
+
+/**
+ * The default Store: one SQLite file (better-sqlite3, WAL journal). Each completed round's
+ * record and checkpoint commit in one transaction; older checkpoints than `keep` are pruned.
+ *
+ * @example
+ * const store = SqliteStore.open('runs/mnist.sqlite');
+ */
+export class SqliteStore implements Store {
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly keep: number,
+  ) {}
+
+  /** Opens (creating it and its folder if needed) the database at `path` (':memory:' for a throwaway one). */
+  static open(path: string, opts: { keepCheckpoints?: number } = {}): SqliteStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.exec(SCHEMA);
+    return new SqliteStore(db, opts.keepCheckpoints ?? 2);
+  }
+
+  async findRun(name: string): Promise<RunRow | undefined> {
+    const r = this.db
+      .prepare("SELECT * FROM runs WHERE name = ? AND status = 'running' ORDER BY created_at DESC LIMIT 1")
+      .get(name) as RunDb | undefined;
+    return r ? runRow(r) : undefined;
+  }
+
+  async createRun(row: Omit<RunRow, 'status' | 'stopReason'>): Promise<void> {
+    this.db
+      .prepare(
+        "INSERT INTO runs (id, name, config_hash, config_json, seed, rounds, status, stop_reason, created_at) VALUES (?, ?, ?, ?, ?, ?, 'running', NULL, ?)",
+      )
+      .run(row.id, row.name, row.configHash, row.configJson, row.seed, row.rounds, row.createdAt);
+  }
+
+  async finishRun(id: string, stopReason: string): Promise<void> {
+    this.db.prepare("UPDATE runs SET status = 'finished', stop_reason = ? WHERE id = ?").run(stopReason, id);
+  }
+
+  async saveRound(runId: string, record: RoundRecord, c: Checkpoint): Promise<void> {
+    this.db.transaction(() => {
+      this.db
+        .prepare('INSERT OR REPLACE INTO rounds (run_id, round, record_json) VALUES (?, ?, ?)')
+        .run(runId, record.round, recordToJson(record));
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO checkpoints (run_id, round, weights, strategy_tensors, strategy_json) VALUES (?, ?, ?, ?, ?)',
+        )
+        .run(
+          runId,
+          c.round,
+          Buffer.from(c.weights.buffer, c.weights.byteOffset, c.weights.byteLength),
+          c.strategyTensors ? Buffer.from(c.strategyTensors) : null,
+          c.strategyJson,
+        );
+      this.db.prepare('DELETE FROM checkpoints WHERE run_id = ? AND round <= ?').run(runId, c.round - this.keep);
+    })();
+  }
+
+  async latestCheckpoint(runId: string): Promise<Checkpoint | undefined> {
+    const r = this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY round DESC LIMIT 1').get(runId) as
+      | { round: number; weights: Buffer; strategy_tensors: Buffer | null; strategy_json: string | null }
+      | undefined;
+    if (!r) return undefined;
+    return {
+      round: r.round,
+      weights: new Uint8Array(r.weights),
+      strategyTensors: r.strategy_tensors ? new Uint8Array(r.strategy_tensors) : null,
+      strategyJson: r.strategy_json,
+    };
+  }
+
+  async rounds(runId: string): Promise<RoundRecord[]> {
+    const rows = this.db.prepare('SELECT record_json FROM rounds WHERE run_id = ? ORDER BY round').all(runId) as {
+      record_json: string;
+    }[];
+    return rows.map((r) => recordFromJson(r.record_json));
+  }
+
+  async getClient(id: string): Promise<ClientRow | undefined> {
+    const r = this.db.prepare('SELECT * FROM clients WHERE id = ?').get(id) as ClientDb | undefined;
+    return r ? clientRow(r) : undefined;
+  }
+
+  async putClient(c: ClientRow): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT OR REPLACE INTO clients (id, public_key, token_hash, last_seq, num_examples, enrolled_at, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(c.id, Buffer.from(c.publicKey), c.tokenHash, c.lastSeq, c.numExamples, c.enrolledAt, c.lastSeen);
+  }
+
+  async touchClient(id: string, lastSeq: number): Promise<void> {
+    this.db
+      .prepare('UPDATE clients SET last_seq = MAX(last_seq, ?), last_seen = ? WHERE id = ?')
+      .run(lastSeq, new Date().toISOString(), id);
+  }
+
+  async clients(): Promise<ClientRow[]> {
+    return (this.db.prepare('SELECT * FROM clients ORDER BY id').all() as ClientDb[]).map(clientRow);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+interface ClientDb {
+  id: string;
+  public_key: Buffer;
+  token_hash: string;
+  last_seq: number;
+  num_examples: number;
+  enrolled_at: string;
+  last_seen: string;
+}
+
+function runRow(r: RunDb): RunRow {
+  return {
+    id: r.id,
+    name: r.name,
+    configHash: r.config_hash,
+    configJson: r.config_json,
+    seed: r.seed,
+    rounds: r.rounds,
+    status: r.status,
+    stopReason: r.stop_reason,
+    createdAt: r.created_at,
+  };
+}
+
+function clientRow(r: ClientDb): ClientRow {
+  return {
+    id: r.id,
+    publicKey: new Uint8Array(r.public_key),
+    tokenHash: r.token_hash,
+    lastSeq: r.last_seq,
+    numExamples: r.num_examples,
+    enrolledAt: r.enrolled_at,
+    lastSeen: r.last_seen,
+  };
+}
