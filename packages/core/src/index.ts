@@ -1,4 +1,5 @@
 export * from './aggregate/index.js';
+export * from './audit/index.js';
 export { type ClientState, MemoryClientState } from './client-state.js';
 export * from './codec/index.js';
 export { featureSize, type LabeledData, labelCounts, sampleCount, subset } from './data.js';
@@ -81,4 +82,4 @@ export {
 export type { ClientRecord, EvaluateAggregate, Strategy, TrainAggregate } from './strategy.js';
 export { blobs, evaluateSoftmax, SoftmaxClient } from './testing/softmax-client.js';
 export { axpyInto, type NamedTensor, specSize, type TensorSpec, Weights } from './weights.js';
-export * from './audit/index.js';
+export { joinParts, partOf, partPrefixes, placePart, type WeightsPart } from './weights-parts.js';

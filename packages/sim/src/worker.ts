@@ -7,6 +7,8 @@ import {
   encodeWeights,
   errorInfo,
   MemoryClientState,
+  type PackedTensor,
+  type PackedWeights,
   parseCompressSpec,
   Rng,
   type TrainRes,
@@ -54,6 +56,20 @@ export default async function runTask(task: WorkerTask): Promise<WorkerReply> {
 }
 
 /**
+ * A dense update as packed tensors, an all-zero tensor (a frozen layer, another
+ * architecture's part of a heterogeneous model) sent as 'zeros': no bytes of payload.
+ */
+function denseOrZeros(w: Weights): PackedWeights {
+  return {
+    specs: w.specs,
+    tensors: w.specs.map((_, i): PackedTensor => {
+      const v = w.tensor(i);
+      return v.every((x) => x === 0) ? { dtype: 'zeros' } : { dtype: 'float32', values: v };
+    }),
+  };
+}
+
+/**
  * The update on the wire: dense float32, or compressed as the round's config says
  * (`compress`, see parseCompressSpec) with the client's state for error feedback and the
  * config's `seed` for stochastic quantization. The server decodes either without configuration.
@@ -66,7 +82,7 @@ function encodeUpdate(
 ): { update: Uint8Array; metrics: TrainRes['metrics'] } {
   const meta = { kind: 'update', round: ins.round } as const;
   const text = ins.config.compress;
-  if (text === undefined) return { update: encodeWeights(r.update, meta), metrics: r.metrics };
+  if (text === undefined) return { update: encodePacked(denseOrZeros(r.update), meta), metrics: r.metrics };
   const spec = parseCompressSpec(String(text));
   const seed = typeof ins.config.seed === 'number' ? ins.config.seed : `${ins.clientId}:${ins.round}`;
   const c = compressUpdate(r.update, { spec, rng: new Rng(seed).fork('compress'), global: ins.weights, state });
