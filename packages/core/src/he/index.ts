@@ -1,0 +1,38 @@
+export {
+  bitLength,
+  fromBytes,
+  modInverse,
+  modPow,
+  type RandomBytes,
+  randomPrime,
+  secureBytes,
+  seededBytes,
+  toBytes,
+} from './bigint-math.js';
+export {
+  Ckks,
+  CkksCiphertextVector,
+  type CkksKeyPair,
+  type CkksOptions,
+  type CkksPublicKey,
+  type CkksSecretKey,
+} from './ckks.js';
+export {
+  generatePaillierKeys,
+  type PaillierKeyOptions,
+  type PaillierKeyPair,
+  PaillierPrivateKey,
+  type PaillierPrivateKeyJson,
+  PaillierPublicKey,
+  type PaillierPublicKeyJson,
+} from './paillier.js';
+export { PaillierEncoder, type PaillierEncoderOptions, type PaillierEncryptOptions } from './paillier-encoder.js';
+export { PaillierCiphertextVector, type PaillierLayout } from './paillier-vector.js';
+export { ckksRound, type HeRound, type PaillierRoundOptions, paillierRound } from './sessions.js';
+export {
+  type CkksAggregationOptions,
+  HomomorphicAggregation,
+  type HomomorphicOptions,
+  type PaillierAggregationOptions,
+  withHomomorphicAggregation,
+} from './with-homomorphic.js';

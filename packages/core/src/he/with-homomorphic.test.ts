@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { ClientInfo, Outcome, TrainRes } from '../messages.js';
+import { Rng } from '../rng.js';
+import { FedAvg } from '../strategy/fedavg.js';
+import { Weights } from '../weights.js';
+import { generatePaillierKeys } from './paillier.js';
+import { withHomomorphicAggregation } from './with-homomorphic.js';
+
+const layout = () =>
+  Weights.fromTensors([
+    { name: 'a', shape: [2, 2], values: new Float32Array([1, 2, 3, 4]) },
+    { name: 'b', shape: [3], values: new Float32Array([0.5, -0.5, 0]) },
+  ]);
+const upd = (v: number[]) => new Weights(layout().specs, new Float32Array(v));
+const nodes = (n: number): ClientInfo[] => Array.from({ length: n }, (_, i) => ({ id: `c${i}` }));
+const ok = (clientId: string, update: Weights, numExamples: number, loss = 1): Outcome<TrainRes> => ({
+  ok: true,
+  clientId,
+  value: { clientId, update, numExamples, metrics: { loss } },
+});
+async function* stream<T>(xs: T[]): AsyncIterable<T> {
+  for (const x of xs) yield x;
+}
+const fedavg = () => new FedAvg({ fraction: 1, epochs: 1, batchSize: 10, lr: 0.1, serverLr: 0.5 });
+const keys = generatePaillierKeys(512, { seed: 21 });
+
+const replies = (): Outcome<TrainRes>[] => [
+  ok('c0', upd([0.1, -0.2, 0.3, -0.4, 0.05, 0.06, -0.07]), 30, 2),
+  ok('c1', upd([-0.3, 0.25, 0.0, 0.9, -0.15, 0.2, 0.33]), 10, 1),
+  { ok: false, clientId: 'c2', error: { code: 'E_TIMEOUT', message: 'gone' } },
+  ok('c3', upd([0.5, 0.5, -0.5, -0.5, 0.01, -0.01, 0.999]), 60, 0.5),
+];
+
+describe('withHomomorphicAggregation', () => {
+  const wrappers: { dispose(): void }[] = [];
+  after(() => {
+    for (const w of wrappers) w.dispose();
+  });
+
+  for (const scheme of ['paillier', 'ckks'] as const) {
+    it(`${scheme}: equals FedAvg (with its server step) within quantisation error, and reports he_* metrics`, async () => {
+      const global = layout();
+      const plain = await fedavg().aggregateTrain(1, global, stream(replies()));
+      const he = withHomomorphicAggregation(
+        fedavg(),
+        scheme === 'paillier' ? { scheme, range: 1, keys, maxExamples: 100 } : { scheme },
+      );
+      wrappers.push(he);
+      assert.equal(he.configureTrain(1, global, nodes(4), new Rng(1)).length, 4);
+      const agg = await he.aggregateTrain(1, global, stream(replies()));
+      const tol = 1e-6; // float32 rounding of weights ≈ 4 dominates (Paillier quantisation ≈ 1e-8 here)
+      agg.weights.data.forEach((v, i) => {
+        assert.ok(Math.abs(v - (plain.weights.data[i] as number)) < tol, `${i}: ${v} vs ${plain.weights.data[i]}`);
+      });
+      assert.equal(he.name, 'fedavg+he');
+      assert.equal(agg.metrics.examples, 100);
+      assert.ok(Math.abs((agg.metrics.loss as number) - (2 * 30 + 10 + 0.5 * 60) / 100) < 1e-12);
+      assert.deepEqual(
+        agg.clients.map((c) => c.ok),
+        [true, true, false, true],
+      );
+      assert.ok((agg.metrics.he_bytes_up as number) > 3 * 4 * 7, 'ciphertexts are bigger than the floats');
+      assert.ok((agg.metrics.he_expansion as number) > 1);
+      for (const k of ['he_encrypt_ms', 'he_add_ms', 'he_decrypt_ms']) assert.ok((agg.metrics[k] as number) >= 0, k);
+      assert.deepEqual([...global.data], [1, 2, 3, 4, 0.5, -0.5, 0]);
+    });
+  }
+
+  it('paillier: clips coordinates beyond ±range (counted) and refuses an example count above maxExamples', async () => {
+    const global = layout();
+    const he = withHomomorphicAggregation(fedavg(), { scheme: 'paillier', range: 0.5, keys, maxExamples: 50 });
+    he.configureTrain(1, global, nodes(3), new Rng(1));
+    const agg = await he.aggregateTrain(
+      1,
+      global,
+      stream([ok('c0', upd([2, -2, 0, 0, 0, 0, 0]), 10), ok('c1', upd([0, 0, 0, 0, 0, 0, 0]), 51)]),
+    );
+    assert.equal(agg.metrics.he_clipped, 2);
+    assert.equal(agg.clients[1]?.ok, false);
+    assert.match(agg.clients[1]?.error ?? '', /E_HE_WEIGHT.*maxExamples = 50/);
+    // The mean is c0's clipped update alone: w + 0.5·[0.5, −0.5, 0…].
+    assert.ok(Math.abs((agg.weights.data[0] as number) - 1.25) < 1e-6);
+    assert.ok(Math.abs((agg.weights.data[1] as number) - 1.75) < 1e-6);
+  });
+
+  it('keeps the global weights when nobody answered, and validates its options', async () => {
+    const global = layout();
+    const he = withHomomorphicAggregation(fedavg(), { scheme: 'paillier', range: 1, keys, weighting: 'uniform' });
+    he.configureTrain(1, global, nodes(2), new Rng(1));
+    const agg = await he.aggregateTrain(
+      1,
+      global,
+      stream([{ ok: false, clientId: 'c0', error: { code: 'E_X', message: 'x' } }]),
+    );
+    assert.deepEqual([...agg.weights.data], [...global.data]);
+    assert.throws(
+      () => withHomomorphicAggregation(fedavg(), { scheme: 'paillier', range: 0 }),
+      /range must be a positive/,
+    );
+    assert.throws(() => withHomomorphicAggregation(fedavg(), { scheme: 'rsa' } as never), /scheme must be/);
+    await assert.rejects(he.aggregateTrain(9, global, stream([])), /not configured/);
+  });
+});
