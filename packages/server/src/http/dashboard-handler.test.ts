@@ -128,7 +128,7 @@ test('/api/events sends a snapshot, then live round, client and status events', 
     assert.equal(round.round, 1);
     assert.deepEqual(round.excluded, [{ clientId: 'b', kind: 'failed', reason: 'E_TIMEOUT' }]);
     // The stream ended on our side: the server lets go of it.
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && dashboard.streams > 0; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(dashboard.streams, 0);
   } finally {
     await close();
