@@ -33,11 +33,20 @@ export async function loadShard(spec: ShardSpec): Promise<LabeledData> {
   ) {
     throw new FederaError('E_ARG', `shard ${spec.shard}/${spec.of} is not a shard`, 'use --shard i/n with 0 ≤ i < n');
   }
-  const { train } = spec.dataset === 'mnist' ? await loadMnist() : await loadFashionMnist();
+  const { train } = await load(spec.dataset);
   const parts = iidPartition(train.y.length, spec.of, new Rng(`${spec.seed ?? 0}:partition`));
   let idx = [...(parts[spec.shard] as readonly number[])].sort((a, b) => a - b);
   if (spec.maxSamples && spec.maxSamples > 0) idx = idx.slice(0, spec.maxSamples);
   return subset(train, idx);
+}
+
+const loaded = new Map<ShardSpec['dataset'], ReturnType<typeof loadMnist>>();
+
+/** Each data set is read from disk once per process. */
+function load(dataset: ShardSpec['dataset']): ReturnType<typeof loadMnist> {
+  let p = loaded.get(dataset);
+  if (!p) loaded.set(dataset, (p = dataset === 'mnist' ? loadMnist() : loadFashionMnist()));
+  return p;
 }
 
 /** Parses "i/n" (e.g. "2/4"); throws E_ARG otherwise. */
