@@ -2,21 +2,21 @@ import { FederaError } from '../errors.js';
 import { Rng } from '../rng.js';
 
 /**
- * Fills a byte array with random bytes. `secureBytes()` (the platform CSPRNG) for keys and
- * encryption; `seededBytes(seed)` only for reproducible tests (whoever knows the seed knows
+ * Fills a byte array with random bytes. `secureFill()` (the platform CSPRNG) for keys and
+ * encryption; `seededFill(seed)` only for reproducible tests (whoever knows the seed knows
  * the key).
  */
-export type RandomBytes = (out: Uint8Array) => void;
+export type RandomFill = (out: Uint8Array) => void;
 
 /** Random bytes from `globalThis.crypto.getRandomValues` (Node ≥ 19, every browser). */
-export function secureBytes(): RandomBytes {
+export function secureFill(): RandomFill {
   const c = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
   const fill = c?.getRandomValues?.bind(c);
   if (!fill) {
     throw new FederaError(
       'E_RUNTIME',
       'globalThis.crypto.getRandomValues is not available',
-      'use Node >= 20 or a browser, or seededBytes() in tests',
+      'use Node >= 20 or a browser, or seededFill() in tests',
     );
   }
   return (out) => {
@@ -26,7 +26,7 @@ export function secureBytes(): RandomBytes {
 }
 
 /** Reproducible bytes from core's seeded `Rng`: for tests and benchmarks, never for real keys. */
-export function seededBytes(seed: number | string): RandomBytes {
+export function seededFill(seed: number | string): RandomFill {
   const rng = new Rng(seed);
   return (out) => {
     for (let i = 0; i < out.length; i++) out[i] = rng.u32() & 0xff;
@@ -61,7 +61,7 @@ export function fromBytes(bytes: Uint8Array): bigint {
 }
 
 /** A uniform random integer of exactly `bits` bits or fewer (in [0, 2^bits)). */
-export function randomBits(bits: number, random: RandomBytes): bigint {
+export function randomBits(bits: number, random: RandomFill): bigint {
   const bytes = new Uint8Array(Math.ceil(bits / 8));
   random(bytes);
   const extra = bytes.length * 8 - bits;
@@ -70,7 +70,7 @@ export function randomBits(bits: number, random: RandomBytes): bigint {
 }
 
 /** A uniform random integer in [1, n) with gcd(r, n) = 1 (by rejection). */
-export function randomUnit(n: bigint, random: RandomBytes): bigint {
+export function randomUnit(n: bigint, random: RandomFill): bigint {
   const bits = bitLength(n);
   for (;;) {
     const r = randomBits(bits, random);
@@ -148,7 +148,7 @@ const SMALL_PRIMES: number[] = (() => {
 })();
 
 /** Miller–Rabin with `rounds` random bases after trial division (error ≤ 4^-rounds for a random candidate). */
-export function isProbablePrime(n: bigint, rounds: number, random: RandomBytes): boolean {
+export function isProbablePrime(n: bigint, rounds: number, random: RandomFill): boolean {
   if (n < 2n) return false;
   for (const p of SMALL_PRIMES) {
     const bp = BigInt(p);
@@ -183,7 +183,7 @@ export function isProbablePrime(n: bigint, rounds: number, random: RandomBytes):
  * of two such primes has exactly 2·bits bits). Candidates step by 2 from a random odd start,
  * with a small-prime sieve on residues before Miller–Rabin.
  */
-export function randomPrime(bits: number, random: RandomBytes, rounds = 24): bigint {
+export function randomPrime(bits: number, random: RandomFill, rounds = 24): bigint {
   if (!(Number.isInteger(bits) && bits >= 16)) {
     throw new FederaError('E_ARG', `randomPrime: bits must be an integer ≥ 16, got ${bits}`);
   }

@@ -1,14 +1,4 @@
-export {
-  bitLength,
-  fromBytes,
-  modInverse,
-  modPow,
-  type RandomBytes,
-  randomPrime,
-  secureBytes,
-  seededBytes,
-  toBytes,
-} from './bigint-math.js';
+export { type RandomFill, secureFill, seededFill } from './bigint-math.js';
 export {
   Ckks,
   CkksCiphertextVector,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PrivateKey, PublicKey } from 'paillier-bigint';
 import { FederaError } from '../errors.js';
-import { gcd, isProbablePrime, modInverse, modPow, randomPrime, seededBytes } from './bigint-math.js';
+import { gcd, isProbablePrime, modInverse, modPow, randomPrime, seededFill } from './bigint-math.js';
 import { generatePaillierKeys, PaillierPrivateKey, PaillierPublicKey } from './paillier.js';
 
 const keys = generatePaillierKeys(512, { seed: 1 });
@@ -13,16 +13,16 @@ describe('bigint math', () => {
     let want = 1n;
     for (let i = 0; i < 1000; i++) want = (want * 123456789n) % m;
     assert.equal(modPow(123456789n, 1000n, m), want);
-    const p = randomPrime(256, seededBytes(3));
+    const p = randomPrime(256, seededFill(3));
     const a = 0x1234567890abcdef1234567890abcdefn;
     assert.equal(modPow(a, p - 1n, p), 1n); // Fermat: long exponent, window 4
-    const big = randomPrime(700, seededBytes(4)); // exponent > 512 bits: window 5
+    const big = randomPrime(700, seededFill(4)); // exponent > 512 bits: window 5
     assert.equal(modPow(a, big - 1n, big), 1n);
     assert.equal(modPow(a, 0n, p), 1n);
   });
 
   it('randomPrime gives primes of exactly the asked bit length; Miller–Rabin rejects composites', () => {
-    const rnd = seededBytes(5);
+    const rnd = seededFill(5);
     const p = randomPrime(128, rnd);
     assert.equal(p.toString(2).length, 128);
     assert.ok(isProbablePrime(p, 20, rnd));

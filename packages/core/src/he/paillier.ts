@@ -3,12 +3,12 @@ import {
   bitLength,
   modInverse,
   modPow,
-  type RandomBytes,
+  type RandomFill,
   randomBits,
   randomPrime,
   randomUnit,
-  secureBytes,
-  seededBytes,
+  secureFill,
+  seededFill,
   toBytes,
 } from './bigint-math.js';
 import { fingerprint } from './fingerprint.js';
@@ -57,9 +57,9 @@ export class PaillierPublicKey {
   djn: boolean;
   private table: bigint[][] | undefined;
   private readonly pool: bigint[] = [];
-  private readonly random: RandomBytes;
+  private readonly random: RandomFill;
 
-  constructor(n: bigint, hs?: bigint, random: RandomBytes = secureBytes()) {
+  constructor(n: bigint, hs?: bigint, random: RandomFill = secureFill()) {
     if (n < 15n || (n & 1n) === 0n) {
       throw new FederaError('E_HE_KEY', 'Paillier public key: n must be an odd composite ≥ 15', 'pass n = p·q');
     }
@@ -75,7 +75,7 @@ export class PaillierPublicKey {
     this.fingerprint = fingerprint(toBytes(n, Math.ceil(this.bits / 8)));
   }
 
-  static fromJSON(json: PaillierPublicKeyJson, random?: RandomBytes): PaillierPublicKey {
+  static fromJSON(json: PaillierPublicKeyJson, random?: RandomFill): PaillierPublicKey {
     return new PaillierPublicKey(parseHex(json.n, 'n'), json.hs ? parseHex(json.hs, 'hs') : undefined, random);
   }
 
@@ -195,7 +195,7 @@ export class PaillierPrivateKey {
     this.qInvP = modInverse(q, p);
   }
 
-  static fromJSON(json: PaillierPrivateKeyJson, random?: RandomBytes): PaillierPrivateKey {
+  static fromJSON(json: PaillierPrivateKeyJson, random?: RandomFill): PaillierPrivateKey {
     const p = parseHex(json.p, 'p');
     const q = parseHex(json.q, 'q');
     return new PaillierPrivateKey(
@@ -241,7 +241,7 @@ export interface PaillierKeyPair {
 
 export interface PaillierKeyOptions {
   /** Random bytes for primes and DJN's h (default: the platform CSPRNG). */
-  readonly random?: RandomBytes;
+  readonly random?: RandomFill;
   /** Seeds `random` for reproducible tests: whoever knows the seed knows the key. */
   readonly seed?: number | string;
   /** Put hs = h^n mod n² in the public key for DJN fast encryption (default true). */
@@ -261,7 +261,7 @@ export function generatePaillierKeys(bits = 2048, opts: PaillierKeyOptions = {})
   if (!(Number.isInteger(bits) && bits >= 128 && bits % 2 === 0)) {
     throw new FederaError('E_ARG', `Paillier key bits must be an even integer ≥ 128, got ${bits}`, 'use 2048');
   }
-  const random = opts.random ?? (opts.seed !== undefined ? seededBytes(opts.seed) : secureBytes());
+  const random = opts.random ?? (opts.seed !== undefined ? seededFill(opts.seed) : secureFill());
   let p: bigint;
   let q: bigint;
   do {
