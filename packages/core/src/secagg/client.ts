@@ -4,17 +4,17 @@ import { type RandomSource, secureSource, seededSource } from '../privacy/random
 import type { Rng } from '../rng.js';
 import {
   bytesEqual,
-  maskKey,
   open,
+  pairwiseMaskKey,
   prg,
   type RandomBytes,
   roundingRng,
   seal,
   secureRandomBytes,
   seededRandomBytes,
+  selfMaskKey,
   shareKey,
   type X25519Pair,
-  x25519Agree,
   x25519Generate,
 } from './crypto.js';
 import { addDiscreteGaussian } from './discrete-gaussian.js';
@@ -40,6 +40,11 @@ export interface SecAggClientOptions {
    * input. Default: the platform CSPRNG.
    */
   readonly rng?: Rng;
+  /**
+   * Generate the X25519 key pairs with WebCrypto even when `rng` is given (4× faster than
+   * importing seeded keys; the keys then differ between runs, the sum does not).
+   */
+  readonly platformKeys?: boolean;
 }
 
 type State = 'new' | 'advertised' | 'shared' | 'masked' | 'done';
@@ -61,6 +66,7 @@ export class SecAggClient {
   private state: State = 'new';
   private readonly random: RandomBytes;
   private readonly noise: RandomSource;
+  private readonly keyRandom: RandomBytes | undefined;
   private c?: X25519Pair;
   private s?: X25519Pair;
   private bSeed?: Uint8Array;
@@ -80,13 +86,13 @@ export class SecAggClient {
       throw new FederaError('E_ARG', 'a SecAgg client id is a non-empty string');
     this.random = opts.rng ? seededRandomBytes(opts.rng.fork('bytes')) : secureRandomBytes;
     this.noise = opts.rng ? seededSource(opts.rng.fork('noise')) : secureSource();
+    this.keyRandom = opts.rng && !opts.platformKeys ? this.random : undefined;
   }
 
   /** Round 0: two fresh X25519 key pairs, (c_u^PK, s_u^PK) to the server. */
   async advertiseKeys(): Promise<AdvertiseKeysMessage> {
     this.step('new', 'advertised', 'advertiseKeys');
-    this.c = await x25519Generate(this.random);
-    this.s = await x25519Generate(this.random);
+    [this.c, this.s] = await Promise.all([x25519Generate(this.keyRandom), x25519Generate(this.keyRandom)]);
     return { from: this.id, cPk: this.c.publicKey, sPk: this.s.publicKey };
   }
 
@@ -133,7 +139,7 @@ export class SecAggClient {
     const [bShares, sShares] = await Promise.all([split(this.bSeed, n, t), split(this.s!.secretKey, n, t)]);
     const ciphertexts = await Promise.all(
       msg.keys.map(async (k, i) => {
-        const key = await shareKey(await x25519Agree(this.c!.privateKey, k.cPk), sessionId);
+        const key = await shareKey(this.c!.privateKey, k.cPk, sessionId);
         this.agreed.set(k.id, key);
         const pt = encodeSharePlaintext(this.id, k.id, bShares[i]!, sShares[i]!);
         return { to: k.id, ciphertext: await seal(key, pt, sessionId, this.random) };
@@ -191,13 +197,15 @@ export class SecAggClient {
     );
     if (p.noiseStd > 0) addDiscreteGaussian(y.subarray(0, p.vectorLength), p.noiseStd, this.noise);
     const len = y.length;
-    const self = await maskKey(this.bSeed!, p.sessionId, 'b');
-    addInto(y, await prg(self, len), 1);
+    const masks: { key: () => Promise<CryptoKey>; sign: 1 | -1 }[] = [
+      { key: () => selfMaskKey(this.bSeed!, p.sessionId), sign: 1 },
+    ];
     for (const v of senders) {
       if (v === this.id) continue;
-      const key = await pairwiseMaskKey(this.s!.privateKey, this.keys.get(v)!.sPk, p.sessionId);
-      addInto(y, await prg(key, len), this.id > v ? 1 : -1);
+      const key = () => pairwiseMaskKey(this.s!.privateKey, this.keys.get(v)!.sPk, p.sessionId);
+      masks.push({ key, sign: this.id > v ? 1 : -1 });
     }
+    await forEachLimit(masks, MASK_CONCURRENCY, async (mk) => addInto(y, await prg(await mk.key(), len), mk.sign));
     return { from: this.id, y: reduce(y, p.bits) };
   }
 
@@ -254,9 +262,16 @@ export class SecAggClient {
   }
 }
 
-/** AES-CTR key of the pairwise mask PRG(s_{u,v}) from X25519(s_u^SK, s_v^PK) (symmetric in u, v). */
-export async function pairwiseMaskKey(privateKey: CryptoKey, publicKey: Uint8Array, sessionId: Uint8Array) {
-  return maskKey(await x25519Agree(privateKey, publicKey), sessionId, 's');
+/** Masks expanded at once: WebCrypto runs them on Node's thread pool; more would only hold more memory. */
+export const MASK_CONCURRENCY = 4;
+
+/** Runs `f` on every item with at most `limit` in flight. */
+export async function forEachLimit<T>(items: readonly T[], limit: number, f: (x: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await f(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** y += sign·m mod 2^32 (Uint32Array stores wrap). */

@@ -42,12 +42,12 @@ export function ringLength(p: SecAggParams): number {
 
 /**
  * Ring units per model unit so that the signed sum of `clients` clipped inputs (each
- * coordinate in [−c, c]) plus 8 standard deviations of the summed DP noise (`sumNoiseStd`,
- * model units) stays inside (−2^(k−1), 2^(k−1)): scale = (2^(k−1) − 1) / (n·c + 8·σ_sum).
- * The quantization step is 1/scale.
+ * coordinate in [−c, c], each rounded up by at most one unit) plus 8 standard deviations of
+ * the summed DP noise (`sumNoiseStd`, model units) stays inside (−2^(k−1), 2^(k−1)):
+ * scale = (2^(k−1) − 1 − n) / (n·c + 8·σ_sum). The quantization step is 1/scale.
  */
 export function ringScale(bits: number, clients: number, clip: number, sumNoiseStd = 0): number {
-  return (2 ** (bits - 1) - 1) / (clients * clip + 8 * sumNoiseStd);
+  return (2 ** (bits - 1) - 1 - clients) / (clients * clip + 8 * sumNoiseStd);
 }
 
 /**

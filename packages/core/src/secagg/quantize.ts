@@ -24,6 +24,11 @@ export function quantize(
   }
   const out = new Uint32Array(x.length + (extra ? 1 : 0));
   const lim = clip * factor;
+  // Marsaglia's xorshift128 inline (seeded from rng): int32 arithmetic, no allocation per draw.
+  let s0 = rng.u32() | 1;
+  let s1 = rng.u32() | 0;
+  let s2 = rng.u32() | 0;
+  let s3 = rng.u32() | 0;
   for (let i = 0; i < x.length; i++) {
     const xi = x[i]!;
     if (!Number.isFinite(xi)) {
@@ -32,7 +37,13 @@ export function quantize(
     let v = xi * factor;
     v = v > lim ? lim : v < -lim ? -lim : v;
     const f = Math.floor(v);
-    out[i] = f + (rng.u32() < (v - f) * 4294967296 ? 1 : 0);
+    let tt = s0 ^ (s0 << 11);
+    s0 = s1;
+    s1 = s2;
+    s2 = s3;
+    s3 = s3 ^ (s3 >>> 19) ^ (tt ^ (tt >>> 8));
+    tt = s3 >>> 0;
+    out[i] = f + (tt < (v - f) * 4294967296 ? 1 : 0);
   }
   if (extra) {
     const v = weight * clip * scale;

@@ -159,6 +159,36 @@ describe('runSecAggRound (SecAgg, complete graph)', () => {
     assert.ok(d <= 6 * step, `${d} vs ${6 * step}`);
   });
 
+  it('inputs at ±c from every client (and their weights) fill the ring without wrapping', async () => {
+    const edge = [
+      ...Array.from({ length: 6 }, () => new Float32Array(50).fill(1)),
+      ...Array.from({ length: 6 }, () => new Float32Array(50).fill(5)),
+    ];
+    edge.forEach((x, k) => {
+      if (k % 2) x.fill(-x[0]!);
+    });
+    for (const seed of [1, 2, 3, 4]) {
+      const r = await runSecAggRound({
+        vectors: edge,
+        weights: new Array(12).fill(40),
+        threshold: 7,
+        clip: 1,
+        rng: new Rng(seed),
+      });
+      assert.ok(Math.abs(r.weightSum - 480) < 1e-3, `Σw = ${r.weightSum}`);
+      const up = await runSecAggRound({
+        vectors: edge.map((x) => x.map(Math.abs)),
+        threshold: 7,
+        clip: 1,
+        rng: new Rng(seed),
+      });
+      assert.ok(
+        up.sum.every((v) => Math.abs(v - 12) < 1e-6),
+        `${up.sum[0]}`,
+      );
+    }
+  });
+
   it('refuses with E_SECAGG_THRESHOLD below t, in each phase, naming who remained and t', async () => {
     const base = { vectors: xs.slice(0, 10), threshold: 6, clip: 1, rng: new Rng(9) };
     const five = pick(10, 5, 12);

@@ -32,6 +32,8 @@ export interface SecAggRoundOptions {
   readonly dropouts?: readonly SecAggDropout[];
   /** Seeds the graph, session and every client's secrets: a simulation, reproducible exactly. */
   readonly rng: Rng;
+  /** Clients generate their X25519 keys with WebCrypto, unseeded (as deployed; faster); the sum is the same. */
+  readonly platformKeys?: boolean;
 }
 
 export interface SecAggRoundResult extends SecAggResult {
@@ -125,7 +127,10 @@ export async function runSecAggRound(opts: SecAggRoundOptions): Promise<SecAggRo
   );
   const index = new Map(ids.map((id, i) => [id, i]));
   const clients = new Map(
-    ids.map((id) => [id, new SecAggClient(id, server.params, { rng: opts.rng.fork(`client:${id}`) })]),
+    ids.map((id) => [
+      id,
+      new SecAggClient(id, server.params, { rng: opts.rng.fork(`client:${id}`), platformKeys: opts.platformKeys }),
+    ]),
   );
 
   for (const id of ids) {

@@ -1,8 +1,16 @@
 import { combine } from 'shamir-secret-sharing';
 import { FederaError } from '../errors.js';
 import { Rng } from '../rng.js';
-import { addInto, pairwiseMaskKey, thresholdError } from './client.js';
-import { bytesEqual, maskKey, prg, secureRandomBytes, seededRandomBytes, x25519FromSecret } from './crypto.js';
+import { addInto, forEachLimit, MASK_CONCURRENCY, thresholdError } from './client.js';
+import {
+  bytesEqual,
+  pairwiseMaskKey,
+  prg,
+  secureRandomBytes,
+  seededRandomBytes,
+  selfMaskKey,
+  x25519FromSecret,
+} from './crypto.js';
 import { closedNeighbourhood, completeGraph, hararyGraph, type NeighbourGraph, secAggPlusDegree } from './graph.js';
 import type {
   AdvertiseKeysMessage,
@@ -118,7 +126,7 @@ export class SecAggServer {
       noiseStd: dp ? (sumNoise * scale) / Math.sqrt(n) : 0,
     };
     validateParams(this.params);
-    if (scale * opts.clip < 1) {
+    if (!(scale * opts.clip >= 1)) {
       throw new FederaError(
         'E_ARG',
         `a ${bits}-bit ring leaves less than one level per client value for ${n} clients`,
@@ -258,9 +266,11 @@ export class SecAggServer {
     };
     const sum = this.sum!;
     const len = sum.length;
+    // Reconstruct every secret first (so a missing share refuses before any work), then expand the masks.
+    const masks: { key: () => Promise<CryptoKey>; sign: 1 | -1 }[] = [];
     for (const u of this.u3) {
       const b = await combine(gather(u, bShares, 'the self-mask seed b_u'));
-      addInto(sum, await prg(await maskKey(b, p.sessionId, 'b'), len), -1);
+      masks.push({ key: () => selfMaskKey(b, p.sessionId), sign: -1 });
     }
     for (const u of this.needed()) {
       if (this.u3.has(u)) continue;
@@ -276,10 +286,11 @@ export class SecAggServer {
       for (const v of this.graph.get(u) ?? []) {
         if (!this.u3.has(v)) continue;
         // y_v holds Δ_{v,u}·PRG(s_{v,u}) with Δ = +1 when v > u: subtract it.
-        const key = await pairwiseMaskKey(pair.privateKey, this.keys.get(v)!.sPk, p.sessionId);
-        addInto(sum, await prg(key, len), v > u ? -1 : 1);
+        const key = () => pairwiseMaskKey(pair.privateKey, this.keys.get(v)!.sPk, p.sessionId);
+        masks.push({ key, sign: v > u ? -1 : 1 });
       }
     }
+    await forEachLimit(masks, MASK_CONCURRENCY, async (mk) => addInto(sum, await prg(await mk.key(), len), mk.sign));
     reduce(sum, p.bits);
     this.phase = 'done';
     const values = dequantize(sum, p.bits, p.scale, 0, p.vectorLength);
