@@ -56,8 +56,17 @@ import {
   withModelAttack,
   withStragglers,
 } from '@federa/sim';
-import { type BackendInfo, FedDF, setupBackend, TfjsModelAdapter, tfjsDistiller } from '@federa/tfjs';
+import {
+  type BackendInfo,
+  FedDF,
+  FedDFHetero,
+  type PrototypeFuser,
+  setupBackend,
+  TfjsModelAdapter,
+  tfjsDistiller,
+} from '@federa/tfjs';
 import type { RunConfig } from './config/index.js';
+import { heteroServer } from './hetero.js';
 import { createProgress } from './progress/index.js';
 import { type RunSummary, renderReport, summarizeRun } from './report/index.js';
 import { RunDir } from './run-dir/index.js';
@@ -92,6 +101,7 @@ export function experimentSpec(c: RunConfig): ExperimentSpec {
     stride: d.stride,
     maxClients: d.maxClients,
     model: c.model,
+    ...(c.models !== null ? { models: c.models } : {}),
     ...(d.labels !== null ? { labels: d.labels } : {}),
     ...(c.transfer.from !== null ? { transfer: transferSpec(c) } : {}),
     ...(c.attack.kind !== 'none' && c.attack.fraction > 0 ? { attack: attackSpec(c) } : {}),
@@ -128,6 +138,8 @@ export interface ServerSide {
   readonly data?: LabeledData;
   /** A model of the run's architecture for the server to train (not the one that evaluates). */
   readonly adapter?: TfjsModelAdapter;
+  /** A heterogeneous federation (config `models`): who trains what, and FedDF's fusion. */
+  readonly hetero?: { readonly architectureOf: (clientId: string) => string; readonly fuse: PrototypeFuser };
 }
 
 /**
@@ -191,6 +203,7 @@ function baseStrategy(c: RunConfig, server: ServerSide): Strategy {
     case 'fedrep':
       return new FedRep({ ...base, personalLayers: st.personalLayers, headEpochs: st.headEpochs });
     case 'feddf': {
+      if (server.hetero) return new FedDFHetero({ ...base, ...server.hetero });
       const { data, adapter } = needServer(server, 'strategy feddf distils on the server');
       const d = c.distill;
       const distiller = tfjsDistiller({
@@ -207,7 +220,7 @@ function baseStrategy(c: RunConfig, server: ServerSide): Strategy {
   }
 }
 
-function needServer(server: ServerSide, what: string): Required<ServerSide> {
+function needServer(server: ServerSide, what: string): Required<Omit<ServerSide, 'hetero'>> {
   if (!server.data || server.data.y.length === 0 || !server.adapter) {
     throw new FederaError(
       'E_CONFIG',
@@ -289,11 +302,12 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
   const spec = experimentSpec(config);
   const federation = await buildFederation(spec);
   const model = new TfjsModelAdapter(await createExperimentModel(spec));
-  const initial = model.getWeights();
+  const hetero = await heteroServer(config, spec, federation, model);
+  const initial = hetero?.initial ?? model.getWeights();
   const serverModel =
     federation.server && needsServerModel(config) ? new TfjsModelAdapter(await createExperimentModel(spec)) : undefined;
   log(
-    `federa: ${config.name}: ${config.model} (${initial.size.toLocaleString('en')} parameters) on ${config.data.dataset}, ` +
+    `federa: ${config.name}: ${hetero ? hetero.architectures.join(' + ') : config.model} (${initial.size.toLocaleString('en')} parameters) on ${config.data.dataset}, ` +
       `${federation.clients.length} clients (${config.data.partition}), ${config.strategy.name}, up to ${config.rounds} rounds`,
   );
   if (spec.transfer) {
@@ -332,6 +346,7 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
   const server: ServerSide = {
     ...(federation.server ? { data: federation.server } : {}),
     ...(serverModel ? { adapter: serverModel } : {}),
+    ...(hetero ? { hetero } : {}),
   };
   try {
     const strategy = strategyFor(config, server);
@@ -345,15 +360,16 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
       ...(config.sim.deadlineMs !== null ? { send: { deadlineMs: config.sim.deadlineMs } } : {}),
       ...(config.stop.accuracy !== null ? { stopAtAccuracy: config.stop.accuracy } : {}),
       evaluate: async (w) => {
-        model.setWeights(w);
-        const r = await model.evaluate(config.evaluate.on === 'train' ? federation.train : federation.test);
-        const metrics: Record<string, number> = { macroF1: r.macroF1 };
+        const on = config.evaluate.on === 'train' ? federation.train : federation.test;
+        model.setWeights(hetero ? hetero.headline(w) : w);
+        const r = await model.evaluate(on);
+        const metrics: Record<string, number> = { macroF1: r.macroF1, ...(await hetero?.evaluateOthers(w, on)) };
         if (backdoor) metrics.backdoorAsr = (await model.evaluate(backdoor)).accuracy;
         return { loss: r.loss, accuracy: r.accuracy, metrics };
       },
       ...hooks,
     });
-    model.setWeights(result.weights);
+    model.setWeights(hetero ? hetero.headline(result.weights) : result.weights);
     const clientEval = config.evaluate.clients ? await evaluateClients(grid, result) : new Map();
     return { result, clientEval, federation, model, backend, attackers };
   } catch (e) {
@@ -361,13 +377,14 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
     throw e;
   } finally {
     serverModel?.dispose();
+    hetero?.dispose();
     await pool.close();
   }
 }
 
 /** Whether the run's server trains a model of its own (FedDF, FLTrust). */
 function needsServerModel(c: RunConfig): boolean {
-  return c.strategy.name === 'feddf' || c.robust.rule === 'fltrust';
+  return (c.strategy.name === 'feddf' && c.models === null) || c.robust.rule === 'fltrust';
 }
 
 /** Every client scores the final global model (and its personal model, if any) on its own data. */

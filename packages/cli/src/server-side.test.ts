@@ -74,3 +74,52 @@ describe('server-side data from the config', () => {
     }
   });
 });
+
+describe('clients of several architectures (FedDF)', () => {
+  it('trains an MLP and a CNN federation side by side, fused by distillation on the server', async () => {
+    const config = parseConfig(
+      {
+        ...base,
+        data: { ...base.data, maxClientSamples: 60 },
+        model: 'mlp2nn',
+        models: ['mlp2nn', 'cnnMnist'],
+        strategy: { name: 'feddf', fraction: 0.4 },
+        distill: { steps: 5, batchSize: 50 },
+      },
+      'test',
+    );
+    const sim = await simulate(config, { log: () => {} });
+    try {
+      const rounds = sim.result.history.rounds;
+      for (const r of rounds) {
+        const mlp = r.metrics.train_teachers_mlp2nn ?? 0;
+        const cnn = r.metrics.train_teachers_cnnMnist ?? 0;
+        assert.equal(mlp + cnn, 4, 'the 4 sampled clients train one architecture each');
+        assert.equal(r.metrics.train_distill_teachers, 4);
+        assert.ok(Number.isFinite(r.metrics.accuracy_cnnMnist), 'the CNN is evaluated too');
+      }
+      const last = rounds.at(-1);
+      assert.ok(
+        last && last.accuracy > 0.3 && (last.metrics.accuracy_cnnMnist ?? 0) > 0.2,
+        JSON.stringify(last?.metrics),
+      );
+      // Each client answers an update of the joined layout; only its own part travels (zeros tensors).
+      const own =
+        (last.metrics.train_teachers_mlp2nn ?? 0) * 199210 * 4 +
+        (last.metrics.train_teachers_cnnMnist ?? 0) * 1663370 * 4;
+      assert.ok(last.bytesUp >= own && last.bytesUp < own * 1.01, `bytes up ${last.bytesUp}, own parts ${own}`);
+      assert.equal(sim.model.getWeights().size, 199210, 'the headline model (mlp2nn) is what the run keeps');
+    } finally {
+      sim.model.dispose();
+    }
+  });
+
+  it('refuses models without feddf, or a headline model outside them', () => {
+    assert.throws(() => parseConfig({ ...base, models: ['mlp2nn', 'cnnMnist'] }, 'test'), /fused by FedDF/);
+    assert.throws(
+      () =>
+        parseConfig({ ...base, model: 'mlp2nn', models: ['cnnMnist', 'logreg'], strategy: { name: 'feddf' } }, 'test'),
+      /model mlp2nn is not one of models[\s\S]*logreg is built for synthetic/,
+    );
+  });
+});

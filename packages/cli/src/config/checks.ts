@@ -20,6 +20,7 @@ export interface CheckView {
     serverSamples: number;
   };
   model: string;
+  models: string[] | null;
   strategy: { name: string; minClients: number };
   robust: { rule: string; detector: string };
   client: { compress: string | null };
@@ -49,6 +50,33 @@ export function crossChecks(v: CheckView, raw: Record<string, unknown>, bad: Rea
             ? `use model: ${models.join(' or ')} for ${data.dataset}`
             : `no model for ${data.dataset} is available yet; use dataset: ${fits[0]} with ${v.model}`,
       });
+    }
+  }
+
+  if (v.models !== null && ok('models', 'model', 'strategy.name', 'data.dataset')) {
+    if (v.strategy.name !== 'feddf') {
+      out.push({
+        path: 'models',
+        message: `clients of several architectures are fused by FedDF's distillation, not by ${v.strategy.name}`,
+        fix: 'set strategy.name: feddf (and data.serverSamples), or remove models',
+      });
+    }
+    if (!v.models.includes(v.model)) {
+      out.push({
+        path: 'model',
+        message: `model ${v.model} is not one of models (${v.models.join(', ')}); it names the architecture the report headlines`,
+        fix: `set model to one of ${v.models.join(', ')}`,
+      });
+    }
+    for (const m of v.models) {
+      const fits = MODEL_DATASETS[m as keyof typeof MODEL_DATASETS];
+      if (fits && !fits.includes(data.dataset)) {
+        out.push({
+          path: 'models',
+          message: `${m} is built for ${fits.join(' or ')}, not ${data.dataset}`,
+          fix: `remove ${m}`,
+        });
+      }
     }
   }
 

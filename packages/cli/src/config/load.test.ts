@@ -44,6 +44,7 @@ describe('parseConfig', () => {
         labels: null,
       },
       model: 'mlp2nn',
+      models: null,
       transfer: { from: null, freeze: null, reinitHead: false },
       strategy: {
         name: 'fedavg',
@@ -114,7 +115,7 @@ describe('parseConfig', () => {
       [
         'runs.yaml: data.partiton: unknown key — did you mean "data.partition"?',
         'runs.yaml: lr: unknown key — did you mean "client.lr"?',
-        'runs.yaml: zzzzzzzz: unknown key — remove it; the keys here are name, seed, rounds, data, model, transfer, strategy, client, distill, evaluate, stop, sim, privacy, robust, attack, output',
+        'runs.yaml: zzzzzzzz: unknown key — remove it; the keys here are name, seed, rounds, data, model, models, transfer, strategy, client, distill, evaluate, stop, sim, privacy, robust, attack, output',
       ],
     );
   });

@@ -349,6 +349,16 @@ export const runConfigSchema = z
     rounds: field(posInt(), 'Maximum number of rounds.', 'a positive integer', '100').default(100),
     data: dataSchema.prefault({}),
     model: field(z.enum(MODELS), 'Model to train.', oneOf(MODELS), 'mlp2nn').default('mlp2nn'),
+    models: field(
+      z
+        .array(z.enum(MODELS))
+        .min(2)
+        .refine((a) => new Set(a).size === a.length, 'models must not repeat')
+        .nullable(),
+      "A heterogeneous federation (strategy feddf): client k trains models[k mod M], and FedDF fuses the architectures by distillation on the server's data; `model` (one of them) is the one the report headlines and saves. null = every client trains `model`.",
+      'a list of at least two distinct model names, or null',
+      '[mlp2nn, cnnMnist]',
+    ).default(null),
     transfer: transferSchema.prefault({}),
     strategy: strategySchema.prefault({}),
     client: clientSchema.prefault({}),

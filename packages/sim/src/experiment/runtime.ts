@@ -1,7 +1,16 @@
-import { type Client, type ClientState, FederaError, subset } from '@federa/core';
-import { createModel, loadPretrained, prepareTransfer, setupBackend, TfjsClient, TfjsModelAdapter } from '@federa/tfjs';
+import { type Client, type ClientState, FederaError, joinParts, subset, type Weights } from '@federa/core';
+import {
+  createModel,
+  loadPretrained,
+  type ModelName,
+  prepareTransfer,
+  setupBackend,
+  TfjsClient,
+  TfjsModelAdapter,
+} from '@federa/tfjs';
 import type { ClientFactory } from '../protocol.js';
 import { buildFederation } from './federation.js';
+import { architectureOf, architectures, PartClient } from './part-client.js';
 import type { ExperimentSpec } from './spec.js';
 
 /**
@@ -12,14 +21,50 @@ import type { ExperimentSpec } from './spec.js';
 export async function createClientFactory(spec: ExperimentSpec): Promise<ClientFactory> {
   await setupBackend();
   const fed = await buildFederation(spec);
-  const adapter = new TfjsModelAdapter(await createExperimentModel(spec));
-  const byId = new Map(fed.clients.map((c) => [c.id, c]));
-  return (id: string, state: ClientState): Client => {
-    const c = byId.get(id);
-    if (!c) throw new FederaError('E_UNKNOWN_CLIENT', `no simulated client '${id}'`);
-    const test = c.test && fed.clientTest ? subset(fed.clientTest, c.test) : undefined;
-    return new TfjsClient(id, adapter, subset(fed.train, c.train), test, state);
+  const hetero = (spec.models?.length ?? 0) > 0;
+  const adapters = new Map<string, TfjsModelAdapter>();
+  const adapterFor = async (name: ModelName) => {
+    let a = adapters.get(name);
+    if (!a) {
+      a = new TfjsModelAdapter(hetero ? createModel(name, { seed: spec.seed }) : await createExperimentModel(spec));
+      adapters.set(name, a);
+    }
+    return a;
   };
+  if (!hetero) await adapterFor(spec.model);
+  else for (const m of architectures(spec)) await adapterFor(m);
+  const byId = new Map(fed.clients.map((c, k) => [c.id, { c, k }]));
+  return (id: string, state: ClientState): Client => {
+    const found = byId.get(id);
+    if (!found) throw new FederaError('E_UNKNOWN_CLIENT', `no simulated client '${id}'`);
+    const { c, k } = found;
+    const test = c.test && fed.clientTest ? subset(fed.clientTest, c.test) : undefined;
+    const arch = architectureOf(spec, k);
+    const client = new TfjsClient(id, adapters.get(arch) as TfjsModelAdapter, subset(fed.train, c.train), test, state);
+    return hetero ? new PartClient(arch, client) : client;
+  };
+}
+
+/**
+ * The global state a spec starts from: the weights of `createExperimentModel(spec)`, or for a
+ * heterogeneous spec (`models`) each architecture's seeded initial weights joined under its
+ * name (see `joinParts`). Set the backend up first.
+ */
+export async function createExperimentWeights(spec: ExperimentSpec): Promise<Weights> {
+  if (!((spec.models?.length ?? 0) > 0)) {
+    const a = new TfjsModelAdapter(await createExperimentModel(spec));
+    const w = a.getWeights();
+    a.dispose();
+    return w;
+  }
+  return joinParts(
+    architectures(spec).map((m) => {
+      const a = new TfjsModelAdapter(createModel(m, { seed: spec.seed }));
+      const weights = a.getWeights();
+      a.dispose();
+      return { prefix: m, weights };
+    }),
+  );
 }
 
 /**

@@ -31,6 +31,12 @@ export interface ExperimentSpec {
   /** A zoo model name. */
   readonly model: ModelName;
   /**
+   * A heterogeneous federation: client k trains architecture models[k mod M], and the global
+   * state holds one model per architecture (see `joinParts`, prefixes = model names).
+   * Absent or empty: every client trains `model`.
+   */
+  readonly models?: readonly ModelName[];
+  /**
    * Keep only the samples with these labels, in the training and the test set (before
    * partitioning); the number of classes stays the data set's. Absent: all labels.
    */

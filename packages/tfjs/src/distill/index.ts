@@ -8,6 +8,7 @@ export {
   type TeacherGroup,
 } from './distill.js';
 export { type Distiller, FedDF, type FedDFOptions, type ReceivedModel } from './feddf.js';
+export { FedDFHetero, type FedDFHeteroOptions, type PrototypeFuser, type PrototypeRound } from './feddf-hetero.js';
 export {
   type DistillPrototypesOptions,
   distillPrototypes,
