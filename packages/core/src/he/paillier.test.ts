@@ -4,6 +4,7 @@ import { PrivateKey, PublicKey } from 'paillier-bigint';
 import { FederaError } from '../errors.js';
 import { gcd, isProbablePrime, modInverse, modPow, randomPrime, seededFill } from './bigint-math.js';
 import { generatePaillierKeys, PaillierPrivateKey, PaillierPublicKey } from './paillier.js';
+import { PaillierEncoder } from './paillier-encoder.js';
 
 const keys = generatePaillierKeys(512, { seed: 1 });
 
@@ -91,5 +92,22 @@ describe('Paillier (g = n + 1, CRT decryption, DJN randomiser)', () => {
     );
     assert.throws(() => PaillierPublicKey.fromJSON({ n: 'xyz' }), /hex/);
     assert.throws(() => generatePaillierKeys(100), /even integer ≥ 128/);
+  });
+
+  it('works at the default 2048 bits: packed sum of two clients, readable by paillier-bigint too', () => {
+    const { publicKey: pk, privateKey: sk } = generatePaillierKeys(2048, { seed: 2048 });
+    assert.equal(pk.bits, 2048);
+    const enc = new PaillierEncoder({ range: 1, clients: 100 });
+    assert.equal(enc.slots, 62);
+    const a = Float32Array.from({ length: 70 }, (_, i) => Math.sin(i));
+    const b = Float32Array.from({ length: 70 }, (_, i) => -Math.cos(i) / 2);
+    const acc = enc.accumulator(pk, 70);
+    enc.addInto(pk, acc, enc.encrypt(pk, a));
+    enc.addInto(pk, acc, enc.encrypt(pk, b));
+    const sum = enc.decryptSum(sk, acc);
+    for (let i = 0; i < 70; i++) assert.ok(Math.abs((sum[i] as number) - ((a[i] as number) + (b[i] as number))) < 2e-7);
+    const { lambda, mu } = sk.lambdaMu;
+    const ref = new PrivateKey(lambda, mu, new PublicKey(pk.n, pk.n + 1n));
+    assert.equal(ref.decrypt(acc.ciphertexts[1] as bigint), sk.decrypt(acc.ciphertexts[1] as bigint));
   });
 });

@@ -34,7 +34,7 @@ export interface PaillierPrivateKeyJson {
  * A Paillier public key with g = n + 1, so g^m = 1 + m·n (mod n²) costs one multiplication.
  * The expensive part of encryption is the randomiser r^n mod n². Two ways to make it cheap:
  *
- * - DJN (Damgård, Jurik & Nielsen 2010, §4.4): the key carries hs = h^n mod n² with
+ * - DJN (Damgård, Jurik & Nielsen 2010, "A generalization of Paillier's public-key system"): the key carries hs = h^n mod n² with
  *   h = −y² mod n, and r^n is replaced by hs^α with a random α of ⌈bits/2⌉ bits. With a fixed
  *   base, a table of hs^(j·2^(6i)) (≈ 5.5 MB for 2048 bits, built on first use) turns the
  *   exponentiation into ⌈bits/12⌉ multiplications. Security rests on DCR plus the DJN
