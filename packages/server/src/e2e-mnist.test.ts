@@ -26,7 +26,9 @@ function freePort(): Promise<number> {
 
 /** Starts the server process; resolves with it once it listens. `until` resolves when a stdout line matches. */
 function spawnServer(args: object): { child: ChildProcess; lines: string[]; until: (re: RegExp) => Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', SERVER, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (l: string) => void }[] = [];
   let buf = '';
@@ -51,12 +53,17 @@ function spawnServer(args: object): { child: ChildProcess; lines: string[]; unti
 
 test('4 clients train MNIST over the network; SIGKILL the server mid-run, restart it on the same db: the run resumes and ends exactly as an uninterrupted run', async () => {
   await setupBackend({ prefer: 'wasm' });
-  const shards = await Promise.all([0, 1, 2, 3].map((k) => loadShard({ dataset: 'mnist', shard: k, of: 4, maxSamples: 120 })));
+  const shards = await Promise.all(
+    [0, 1, 2, 3].map((k) => loadShard({ dataset: 'mnist', shard: k, of: 4, maxSamples: 120 })),
+  );
   // The reference: the same seeded run in process, no network.
   const ref = new TfjsModelAdapter(createModel(MNIST_MODEL.name, MNIST_MODEL.options));
   const local = await runFederated({
     grid: new LocalGrid(
-      shards.map((d, k) => [{ id: `site-${k}` }, new TfjsClient(`site-${k}`, new TfjsModelAdapter(createModel(MNIST_MODEL.name, MNIST_MODEL.options)), d)]),
+      shards.map((d, k) => [
+        { id: `site-${k}` },
+        new TfjsClient(`site-${k}`, new TfjsModelAdapter(createModel(MNIST_MODEL.name, MNIST_MODEL.options)), d),
+      ]),
     ),
     strategy: mnistStrategy(),
     initial: ref.getWeights(),
@@ -65,7 +72,13 @@ test('4 clients train MNIST over the network; SIGKILL the server mid-run, restar
   });
 
   const dir = await mkdtemp(join(tmpdir(), 'federa-e2e-'));
-  const args = { db: join(dir, 'run.sqlite'), port: await freePort(), rounds: ROUNDS, seed: SEED, out: join(dir, 'final.bin') };
+  const args = {
+    db: join(dir, 'run.sqlite'),
+    port: await freePort(),
+    rounds: ROUNDS,
+    seed: SEED,
+    out: join(dir, 'final.bin'),
+  };
   const clients: FederaClient[] = [];
   try {
     const first = spawnServer(args);

@@ -88,6 +88,7 @@ export class FederaServer {
     weights: undefined,
   };
   private stopped = false;
+  private boundPort = 0;
 
   private constructor(
     private readonly opts: FederaServerOptions,
@@ -112,13 +113,14 @@ export class FederaServer {
       server.once('error', reject);
       server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
     });
-    opts.log?.(`federa server listening on ${s.url}`);
+    opts.log?.(`federa server listening on ${s.url} (port ${s.port})`);
     return s;
   }
 
-  /** The bound port. */
+  /** The bound port (kept after `stop`, so a restarted server can take the same one). */
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    this.boundPort ||= (this.server.address() as AddressInfo).port;
+    return this.boundPort;
   }
 
   /** ws:// (or wss://) URL clients connect to. */

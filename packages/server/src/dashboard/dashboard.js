@@ -272,6 +272,7 @@ function renderRounds() {
 
   const excluded = rows.flatMap((r) => r.excluded.map((e) => ({ round: r.round, ...e })));
   $('excluded-none').hidden = excluded.length > 0;
+  $('excluded-box').hidden = excluded.length === 0;
   $('excluded').tBodies[0].replaceChildren(
     ...excluded
       .slice(-500)

@@ -10,7 +10,7 @@ export {
   type PromFamily,
   type PromSample,
 } from './prometheus.js';
-export { type AssetSource, contentType } from './static-assets.js';
+export { type AssetSource, BROWSER_CLIENT_FILES, browserClientAssets, contentType } from './static-assets.js';
 export type {
   ClientRow,
   DashboardEvent,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, join } from 'node:path';
 import { FederaError } from '@federa/core';
 
 /** A file served as-is: its bytes in memory, or a path read on each request (large files, e.g. .wasm). */
@@ -56,4 +56,23 @@ export async function assetSize(src: AssetSource): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** The files `node scripts/build-browser.js` writes: the client bundle and TF.js's .wasm binaries. */
+export const BROWSER_CLIENT_FILES = [
+  'federa-client.js',
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+] as const;
+
+/**
+ * The browser client's files in `dir` (the output of `node scripts/build-browser.js --out dir`,
+ * default `.cache/browser`) as `dashboardHandler` assets, so tabs load them from /assets/.
+ *
+ * @example
+ * dashboardHandler(source, { assets: browserClientAssets('.cache/browser') });
+ */
+export function browserClientAssets(dir: string): Record<string, string> {
+  return Object.fromEntries(BROWSER_CLIENT_FILES.map((name) => [name, join(dir, name)]));
 }

@@ -10,7 +10,13 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { TOKENS } from './fixtures.js';
 import { MNIST_MODEL, mnistStrategy } from './mnist-plan.js';
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { db: string; port: number; rounds: number; seed: number; out: string };
+const args = JSON.parse(process.argv[2] ?? '{}') as {
+  db: string;
+  port: number;
+  rounds: number;
+  seed: number;
+  out: string;
+};
 await setupBackend({ prefer: 'wasm' });
 const model = new TfjsModelAdapter(createModel(MNIST_MODEL.name, MNIST_MODEL.options));
 const store = SqliteStore.open(args.db);
@@ -29,6 +35,8 @@ const r = await server.train({
   },
 });
 await writeFile(args.out, encodeWeights(r.weights));
-process.stdout.write(`done ${r.startRound} ${r.rounds.map((x) => `${x.trainLoss}/${x.fedLoss}/${x.fedAccuracy}`).join(',')}\n`);
+process.stdout.write(
+  `done ${r.startRound} ${r.rounds.map((x) => `${x.trainLoss}/${x.fedLoss}/${x.fedAccuracy}`).join(',')}\n`,
+);
 await server.stop();
 await store.close();
