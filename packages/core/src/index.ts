@@ -6,6 +6,7 @@ export { featureSize, type LabeledData, labelCounts, sampleCount, subset } from 
 export { check, type ErrorInfo, errorInfo, FederaError } from './errors.js';
 export { clientMetricSpread, type MetricSpread } from './fairness.js';
 export type { Grid, SendOptions } from './grid.js';
+export * from './he/index.js';
 export * from './hierarchy/index.js';
 export { History, type RoundRecord } from './history.js';
 export { LocalGrid } from './local-grid.js';
@@ -25,6 +26,51 @@ export * from './privacy/index.js';
 export { hashString, Rng } from './rng.js';
 export * from './robust/index.js';
 export { type SamplingOptions, sampleClients, sampleSize, validateSampling } from './sampling.js';
+export { SecAggClient, type SecAggClientOptions } from './secagg/client.js';
+export { type RandomBytes, secureRandomBytes, seededRandomBytes } from './secagg/crypto.js';
+export { addDiscreteGaussian, sampleDiscreteGaussian } from './secagg/discrete-gaussian.js';
+export {
+  completeGraph,
+  hararyGraph,
+  type NeighbourGraph,
+  neighbourhoodSize,
+  secAggPlusDegree,
+} from './secagg/graph.js';
+export type {
+  AdvertiseKeysMessage,
+  ForwardedSharesMessage,
+  KeyListMessage,
+  MaskedInputMessage,
+  PublicKeys,
+  SecAggMessage,
+  ShareKeysMessage,
+  ShareOf,
+  UnmaskRequestMessage,
+  UnmaskResponseMessage,
+} from './secagg/messages.js';
+export { secAggMessageBytes } from './secagg/messages.js';
+export {
+  resolveThreshold,
+  ringLength,
+  ringScale,
+  SECAGG_PHASES,
+  type SecAggParams,
+  type SecAggPhase,
+} from './secagg/params.js';
+export { dequantize as secAggDequantize, quantize as secAggQuantize } from './secagg/quantize.js';
+export { runSecAggRound, type SecAggDropout, type SecAggRoundOptions, type SecAggRoundResult } from './secagg/round.js';
+export {
+  type SecAggDpOptions,
+  type SecAggResult,
+  SecAggServer,
+  type SecAggServerOptions,
+} from './secagg/server.js';
+export {
+  type SecAggDropoutModel,
+  SecureAggregation,
+  type SecureAggregationOptions,
+  withSecureAggregation,
+} from './secagg/with-secure-aggregation.js';
 export { DITTO_STATE_KEY, Ditto, type DittoOptions } from './strategy/ditto.js';
 export { aggregateEvaluation, sampleEvaluation } from './strategy/evaluation.js';
 export { FedAvg, type FedAvgOptions, type LocalTraining, validateLocal } from './strategy/fedavg.js';

@@ -4,3 +4,4 @@ export { TfjsClient } from './client.js';
 export * from './distill/index.js';
 export * from './transfer/index.js';
 export * from './zoo/index.js';
+export * from './dp-sgd/index.js';
