@@ -1,0 +1,160 @@
+import { readFile } from 'node:fs/promises';
+import { FederaError } from '@federa/core';
+import { FederaServer, SqliteStore, TfjsPredictor } from '@federa/server';
+import { buildFederation, createExperimentModel } from '@federa/sim';
+import { setupBackend, TfjsModelAdapter } from '@federa/tfjs';
+import type { Command } from 'commander';
+import { loadConfig, type RunConfig } from '../config/index.js';
+import { experimentSpec, strategyFor } from '../run.js';
+
+/** Options of `federa server` (after parsing). */
+export interface ServerCommandOptions {
+  readonly db: string;
+  readonly port: number;
+  readonly host: string;
+  readonly tokens: readonly string[];
+  readonly secret?: string;
+  readonly minClients: number;
+  readonly deadlineMs?: number;
+  readonly cert?: string;
+  readonly key?: string;
+  readonly chunkMb: number;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * `federa server`: serves the run a config describes to networked clients. The config's
+ * model, strategy (with privacy/compression wrappers), rounds, seed and evaluation apply as
+ * in `federa run`; its data section only supplies the server's held-out test set. Progress is
+ * checkpointed to the SQLite file `db` after every round: run the same command again after a
+ * crash and the run resumes from the last completed round.
+ */
+export async function serverCommand(config: RunConfig, o: ServerCommandOptions): Promise<void> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  if (config.sim.edges > 0 || config.attack.kind !== 'none') {
+    throw new FederaError(
+      'E_CONFIG',
+      'sim.edges and attack are simulation-only settings',
+      'remove them from the config for `federa server`',
+    );
+  }
+  const backend = await setupBackend({ log });
+  const spec = experimentSpec(config);
+  const model = new TfjsModelAdapter(await createExperimentModel(spec));
+  const evalModel = new TfjsModelAdapter(await createExperimentModel(spec));
+  const { test } = await buildFederation(spec);
+  const store = SqliteStore.open(o.db);
+  const tls = o.cert && o.key ? { cert: await readFile(o.cert), key: await readFile(o.key) } : undefined;
+  if ((o.cert === undefined) !== (o.key === undefined)) {
+    throw new FederaError(
+      'E_ARG',
+      'TLS needs both --cert and --key',
+      'pass both PEM files, or neither for plain ws://',
+    );
+  }
+  const server = await FederaServer.start({
+    store,
+    host: o.host,
+    port: o.port,
+    auth: { tokens: o.tokens, ...(o.secret ? { secret: o.secret } : {}) },
+    model: { name: config.model, options: { seed: config.seed } },
+    chunkBytes: Math.round(o.chunkMb * 2 ** 20),
+    predictor: new TfjsPredictor(model),
+    log,
+    ...(tls ? { tls } : {}),
+  });
+  log(
+    `federa server: ${config.name}, ${config.model} on ${backend.name}, ${config.strategy.name}, ${config.rounds} rounds; db ${o.db}; clients connect to ${server.url}`,
+  );
+  const stop = () => {
+    log('stopping (the current round is not recorded; run the same command to resume)');
+    void server.stop();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const r = await server.train({
+      name: config.name,
+      config,
+      seed: config.seed,
+      rounds: config.rounds,
+      strategy: strategyFor(config),
+      initial: model.getWeights(),
+      minClients: o.minClients,
+      ...(o.deadlineMs !== undefined
+        ? { deadlineMs: o.deadlineMs }
+        : config.sim.deadlineMs !== null
+          ? { deadlineMs: config.sim.deadlineMs }
+          : {}),
+      evaluateEvery: config.evaluate.every,
+      ...(config.stop.accuracy !== null ? { stopAtAccuracy: config.stop.accuracy } : {}),
+      evaluate: async (w) => {
+        evalModel.setWeights(w);
+        const e = await evalModel.evaluate(test);
+        return { loss: e.loss, accuracy: e.accuracy, metrics: { macroF1: e.macroF1 } };
+      },
+    });
+    const last = r.rounds.at(-1);
+    log(
+      `run ${r.runId}: ${r.stopReason} after round ${last?.round ?? 0}, accuracy ${last?.accuracy.toFixed(4) ?? 'n/a'}`,
+    );
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await server.stop();
+    await store.close();
+    model.dispose();
+    evalModel.dispose();
+  }
+}
+
+function int(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= min))
+    throw new FederaError('E_ARG', `--${name} must be an integer ≥ ${min}, got '${v}'`);
+  return n;
+}
+
+/**
+ * Registers `federa server --config x.yaml --db runs/x.sqlite --port 8080 --tokens a,b,c`.
+ * Tokens also come from FEDERA_TOKENS (comma-separated) and the secret from FEDERA_SECRET,
+ * so they need not appear in the process list.
+ */
+export function registerServerCommand(program: Command): Command {
+  return program
+    .command('server')
+    .description('serve a federated training run to networked clients (WebSocket, resumable from SQLite)')
+    .requiredOption('--config <file>', 'the run config (model, strategy, rounds, seed; data supplies the test set)')
+    .option('--db <file>', 'SQLite database for runs, rounds, checkpoints and clients (default runs/<name>.sqlite)')
+    .option('--port <n>', 'port to listen on', '8080')
+    .option('--host <addr>', 'interface to listen on', '0.0.0.0')
+    .option('--tokens <list>', 'comma-separated enrolment tokens, one per client (or FEDERA_TOKENS)')
+    .option('--secret <s>', 'shared enrolment secret any client may use (or FEDERA_SECRET)')
+    .option('--min-clients <n>', 'clients that must be online before each round starts', '1')
+    .option('--deadline <ms>', 'per-round reply deadline in ms (default: the config’s sim.deadlineMs, else none)')
+    .option('--cert <pem>', 'TLS certificate (serve https/wss)')
+    .option('--key <pem>', 'TLS private key')
+    .option('--chunk-mb <n>', 'transfer chunk size in MiB', '1')
+    .option('--set <path=value...>', 'override a config field, e.g. --set rounds=50 (repeatable)')
+    .action(async (o: Record<string, string | string[] | undefined>) => {
+      const config = await loadConfig(o.config as string, (o.set as string[] | undefined) ?? []);
+      const tokens = String(o.tokens ?? process.env.FEDERA_TOKENS ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      const secret = (o.secret as string | undefined) ?? process.env.FEDERA_SECRET;
+      await serverCommand(config, {
+        db: (o.db as string | undefined) ?? `runs/${config.name}.sqlite`,
+        port: int('port', o.port as string, 0) ?? 8080,
+        host: o.host as string,
+        tokens,
+        ...(secret ? { secret } : {}),
+        minClients: int('min-clients', o.minClients as string, 1) ?? 1,
+        ...(o.deadline !== undefined ? { deadlineMs: int('deadline', o.deadline as string, 1) as number } : {}),
+        ...(o.cert ? { cert: o.cert as string } : {}),
+        ...(o.key ? { key: o.key as string } : {}),
+        chunkMb: Number(o.chunkMb ?? 1),
+      });
+    });
+}
