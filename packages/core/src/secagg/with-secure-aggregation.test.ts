@@ -105,6 +105,13 @@ describe('withSecureAggregation', () => {
     );
   });
 
+  it('a count threshold above the number of valid replies aborts the round the same way', async () => {
+    const sa = withSecureAggregation(fedavg(), { clip: 1, threshold: 6 });
+    const agg = await sa.aggregateTrain(1, layout(), stream(replies()));
+    assert.equal(agg.metrics.secagg_aborted, 1);
+    assert.match(agg.clients[1]!.error!, /4 valid updates \(neighbourhoods of 4\), fewer than t = 6/);
+  });
+
   it('with dp: the mean is (Σ Δ_k + noise)/n and the metric reports the noise std z·S', async () => {
     const global = layout();
     const sa = withSecureAggregation(fedavg(), { clip: 1, dp: { clipNorm: 1, noiseMultiplier: 0.001 } });

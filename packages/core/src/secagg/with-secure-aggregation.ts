@@ -4,6 +4,7 @@ import { Rng } from '../rng.js';
 import { replyProblem } from '../strategy/weighted-updates.js';
 import type { ClientRecord, EvaluateAggregate, Strategy, TrainAggregate } from '../strategy.js';
 import { Weights } from '../weights.js';
+import { thresholdError } from './client.js';
 import { neighbourhoodSize } from './graph.js';
 import { SECAGG_PHASES, type SecAggPhase } from './params.js';
 import { runSecAggRound, type SecAggRoundResult } from './round.js';
@@ -141,10 +142,11 @@ export class SecureAggregation implements Strategy {
     const t0 = performance.now();
     try {
       if (valid.length < 2) {
-        throw new FederaError(
-          'E_SECAGG_THRESHOLD',
-          `${valid.length} valid updates: secure aggregation needs at least 2`,
-        );
+        throw thresholdError(`${valid.length} valid update: secure aggregation needs at least 2`);
+      }
+      const size = neighbourhoodSize(ids.length, neighbours);
+      if (threshold >= 1 && threshold > size) {
+        throw thresholdError(`${valid.length} valid updates (neighbourhoods of ${size}), fewer than t = ${threshold}`);
       }
       res = await runSecAggRound({
         vectors: valid.map((r) => r.update.data),

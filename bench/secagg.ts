@@ -1,0 +1,155 @@
+// Secure aggregation cost per round: client and server compute time and bytes per client for
+// 10/100/500 clients × 100k/1M parameters — plain summing (float32 vectors, no protection)
+// against SecAgg+ (Bell et al. 2020, Harary graph of degree 4·log2 n) and full SecAgg
+// (Bonawitz et al. 2017, every pair masks) for small n. Everything is MEASURED, one process:
+// the clients' steps run one after another (client ms = the mean per client; max = the
+// slowest), then the server's. With clients on their own machines a round takes about
+// max client + server (+ network). Flower's SecAgg+ takes ~1 s/round for 10 clients × 100k
+// parameters (issue 4); the `vs_flower` figure is 1000 ms over our whole in-process round.
+//   npm run bench -- secagg [--quick] [--max-clients N] [--max-params N] [--full-max N]
+// --quick: 10 clients × 100k only. --max-clients / --max-params cap the grid (default 500 /
+// 1M); --full-max: largest n for full SecAgg (default 100; its neighbourhood is ≤ 255 anyway).
+// Last line: {"bench":"secagg", ...}
+import { Rng } from '@federa/core';
+// Until @federa/core re-exports secagg, import it from its folder.
+import { runSecAggRound } from '../packages/core/src/secagg/index.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const flag = (name: string, dflt: number) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const maxClients = flag('--max-clients', 500);
+const maxParams = flag('--max-params', 1_000_000);
+const fullMax = flag('--full-max', 100);
+
+interface Row {
+  n: number;
+  m: number;
+  mode: 'plain' | 'secagg+' | 'secagg';
+  dropped: number;
+  degree: number;
+  client_ms: number;
+  client_max_ms: number;
+  server_ms: number;
+  round_ms: number;
+  up_bytes: number;
+  down_bytes: number;
+}
+const rows: Row[] = [];
+
+function vector(m: number): Float32Array {
+  const rng = new Rng(m);
+  return Float32Array.from({ length: m }, () => (rng.float() * 2 - 1) * 0.05);
+}
+
+function plain(n: number, x: Float32Array): Row {
+  // Each client sends its float32 vector; the server sums them (no protection).
+  const sum = new Float32Array(x.length);
+  const t0 = performance.now();
+  for (let k = 0; k < n; k++) {
+    const wire = x.slice(); // what a client serialises
+    for (let i = 0; i < sum.length; i++) sum[i] += wire[i]!;
+  }
+  const ms = performance.now() - t0;
+  return {
+    n,
+    m: x.length,
+    mode: 'plain',
+    dropped: 0,
+    degree: 0,
+    client_ms: 0,
+    client_max_ms: 0,
+    server_ms: ms,
+    round_ms: ms,
+    up_bytes: 4 * x.length,
+    down_bytes: 0,
+  };
+}
+
+async function secure(n: number, x: Float32Array, mode: 'secagg+' | 'secagg', dropFraction = 0): Promise<Row> {
+  const vectors = Array.from({ length: n }, () => x); // the same input: the cost does not depend on values
+  const dropped = Math.round(dropFraction * n);
+  const t0 = performance.now();
+  const r = await runSecAggRound({
+    vectors,
+    threshold: 0.5,
+    neighbours: mode === 'secagg' ? 'complete' : 'harary',
+    clip: 1,
+    rng: new Rng(n),
+    platformKeys: true,
+    dropouts: dropped
+      ? [{ phase: 'maskedInputCollection', clientIds: new Rng(1).sample(n, dropped).map((i) => `c${i}`) }]
+      : [],
+  });
+  const wall = performance.now() - t0;
+  // Correctness on the way: the sum is (n − dropped)·x within quantization error.
+  const err = Math.abs((r.sum[7] as number) - (n - dropped) * (x[7] as number));
+  if (err > 1e-4) throw new Error(`secagg bench: wrong sum (off by ${err})`);
+  return {
+    n,
+    m: x.length,
+    mode,
+    dropped,
+    degree: r.neighbourhood - 1,
+    client_ms: r.clientMs / n,
+    client_max_ms: r.maxClientMs,
+    server_ms: r.serverMs,
+    round_ms: wall,
+    up_bytes: r.bytesUp / n,
+    down_bytes: r.bytesDown / n,
+  };
+}
+
+const fmt = (v: number, d = 1) => v.toFixed(d).padStart(9);
+const kb = (b: number) => `${(b / 1024).toFixed(0)} KiB`.padStart(11);
+function print(r: Row): void {
+  rows.push(r);
+  console.log(
+    `${String(r.n).padStart(5)} ${String(r.m).padStart(8)} ${r.mode.padEnd(8)} ${String(r.dropped).padStart(4)} ${String(r.degree).padStart(4)}` +
+      `${fmt(r.client_ms)}${fmt(r.client_max_ms)}${fmt(r.server_ms)}${fmt(r.round_ms)}${kb(r.up_bytes)}${kb(r.down_bytes)}`,
+  );
+}
+
+console.log(`secagg: ${quick ? 'quick (10 clients × 100k)' : `up to ${maxClients} clients × ${maxParams} params`}`);
+console.log('    n   params mode     drop    k client_ms   max_ms server_ms  round_ms   up/client down/client');
+const grid: [number, number][] = quick
+  ? [[10, 100_000]]
+  : [10, 100, 500].flatMap((n) => [100_000, 1_000_000].map((m) => [n, m] as [number, number]));
+// Warm up WebCrypto and the JIT on a small case.
+await secure(5, vector(1000), 'secagg+');
+for (const [n, m] of grid) {
+  if (n > maxClients || m > maxParams) continue;
+  const x = vector(m);
+  print(plain(n, x));
+  print(await secure(n, x, 'secagg+'));
+  if (m === 100_000) print(await secure(n, x, 'secagg+', 0.1));
+  if (n <= fullMax && n > 10 && (m === 100_000 || n <= 10)) print(await secure(n, x, 'secagg'));
+}
+
+const target = rows.find((r) => r.n === 10 && r.m === 100_000 && r.mode === 'secagg+' && r.dropped === 0)!;
+console.log(
+  `10 clients × 100k, SecAgg+ (complete at n = 10): ${target.round_ms.toFixed(0)} ms for the whole round in one process ` +
+    `(${(1000 / target.round_ms).toFixed(1)}× under Flower's ~1 s); with clients in parallel ≈ ` +
+    `${(target.client_max_ms + target.server_ms).toFixed(0)} ms (slowest client + server).`,
+);
+const round = (v: number) => Math.round(v * 10) / 10;
+console.log(
+  JSON.stringify({
+    bench: 'secagg',
+    quick,
+    round_ms_10x100k: round(target.round_ms),
+    parallel_ms_10x100k: round(target.client_max_ms + target.server_ms),
+    vs_flower: round(1000 / target.round_ms),
+    cases: rows.map((r) => ({
+      ...r,
+      client_ms: round(r.client_ms),
+      client_max_ms: round(r.client_max_ms),
+      server_ms: round(r.server_ms),
+      round_ms: round(r.round_ms),
+      up_bytes: Math.round(r.up_bytes),
+      down_bytes: Math.round(r.down_bytes),
+    })),
+  }),
+);
