@@ -17,6 +17,7 @@ export {
   entryHash,
   GENESIS_HASH,
 } from './entry.js';
+export { type AuditRecordOptions, auditRoundFromRecord } from './from-record.js';
 export { hashWeights, sha256Hex } from './hash.js';
 export { type AuditExportHeader, auditToJsonl, type ParsedAuditExport, parseAuditJsonl } from './jsonl.js';
 export {
