@@ -19,7 +19,10 @@ test('MemoryDashboardSource tracks connections, round progress, totals, exclusio
   assert.equal(dash.status().state, 'waiting');
   for (const id of ['a', 'b', 'c']) dash.clientConnected(id, { numExamples: 100, platform: 'node' });
   dash.clientDisconnected('c');
-  assert.deepEqual([dash.status().clientsOnline, dash.status().clientsTotal], [2, 3]);
+  dash.clientSeen('a');
+  dash.clientConnected('b');
+  dash.clientDisconnected('unknown');
+  assert.deepEqual([dash.status().clientsOnline, dash.status().clientsTotal], [2, 3], 'reconnects count once');
 
   clock.advance(1000);
   dash.roundStarted(1, 3);

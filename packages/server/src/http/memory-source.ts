@@ -51,6 +51,7 @@ export class MemoryDashboardSource implements DashboardSource {
   private readonly clientMap = new Map<string, MutableClient>();
   private readonly roundList: RoundRow[] = [];
   private readonly base: { runId: string; name: string; strategy: string; totalRounds: number; startedAt: string };
+  private onlineCount = 0;
   private state: RunState = 'waiting';
   private error: string | undefined;
   private round = 0;
@@ -89,15 +90,13 @@ export class MemoryDashboardSource implements DashboardSource {
   }
 
   status(): DashboardStatus {
-    let online = 0;
-    for (const c of this.clientMap.values()) if (c.online) online++;
     return {
       ...this.base,
       state: this.state,
       round: this.round,
       ...(this.roundStartedAt === undefined ? {} : { roundStartedAt: iso(this.roundStartedAt) }),
       progress: { ...this.progress },
-      clientsOnline: online,
+      clientsOnline: this.onlineCount,
       clientsTotal: this.clientMap.size,
       ...(this.epsilon === undefined ? {} : { epsilon: this.epsilon }),
       totals: { ...this.totals },
@@ -131,7 +130,7 @@ export class MemoryDashboardSource implements DashboardSource {
   /** A client connected (or reconnected); `info` is what it said about itself. */
   clientConnected(clientId: string, info: { numExamples?: number; platform?: string } = {}): void {
     const c = this.client(clientId);
-    c.online = true;
+    this.setOnline(c, true);
     c.lastSeen = this.now();
     if (info.numExamples !== undefined) c.numExamples = info.numExamples;
     if (info.platform !== undefined) c.platform = info.platform;
@@ -141,7 +140,7 @@ export class MemoryDashboardSource implements DashboardSource {
   /** A message arrived from a client (updates its last-seen time; marks it online). */
   clientSeen(clientId: string): void {
     const c = this.client(clientId);
-    c.online = true;
+    this.setOnline(c, true);
     c.lastSeen = this.now();
     this.clientChanged(c);
   }
@@ -149,7 +148,7 @@ export class MemoryDashboardSource implements DashboardSource {
   clientDisconnected(clientId: string): void {
     const c = this.clientMap.get(clientId);
     if (!c) return;
-    c.online = false;
+    this.setOnline(c, false);
     this.clientChanged(c);
   }
 
@@ -238,6 +237,11 @@ export class MemoryDashboardSource implements DashboardSource {
       this.clientMap.set(clientId, c);
     }
     return c;
+  }
+
+  private setOnline(c: MutableClient, online: boolean): void {
+    if (c.online !== online) this.onlineCount += online ? 1 : -1;
+    c.online = online;
   }
 
   private clientChanged(c: MutableClient, withStatus = true): void {
