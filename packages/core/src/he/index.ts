@@ -17,6 +17,7 @@ export {
   type PaillierPublicKeyJson,
 } from './paillier.js';
 export { PaillierEncoder, type PaillierEncoderOptions, type PaillierEncryptOptions } from './paillier-encoder.js';
+export { combinePartialDecryptions, PaillierKeyShare, splitPaillierKey } from './paillier-shares.js';
 export { PaillierCiphertextVector, type PaillierLayout } from './paillier-vector.js';
 export { ckksRound, type HeRound, type PaillierRoundOptions, paillierRound } from './sessions.js';
 export {

@@ -221,15 +221,31 @@ export class PaillierEncoder {
    */
   decryptSum(priv: PaillierPrivateKey, acc: PaillierCiphertextVector, weight = acc.weight): Float32Array {
     this.checkVector(priv.publicKey, acc, 'sum');
-    if (!(Number.isSafeInteger(weight) && weight >= 0))
+    return this.decodeSum(
+      acc,
+      acc.ciphertexts.map((c) => priv.decrypt(c)),
+      weight,
+    );
+  }
+
+  /**
+   * Decodes the plaintexts of `acc`'s ciphertexts (one per ciphertext, e.g. from
+   * `combinePartialDecryptions`) into Σ w_k·x_k, with the same checks as `decryptSum`.
+   */
+  decodeSum(acc: PaillierCiphertextVector, plaintexts: readonly bigint[], weight = acc.weight): Float32Array {
+    if (!(Number.isSafeInteger(weight) && weight >= 0)) {
       throw new FederaError('E_ARG', `weight must be a non-negative integer, got ${weight}`);
+    }
+    if (plaintexts.length !== this.ciphertextsFor(acc.length)) {
+      throw new FederaError('E_HE_LAYOUT', `${plaintexts.length} plaintexts for ${acc.length} values`);
+    }
     const { scale, offset, slotBits } = this.layout;
     const shift = BigInt(slotBits);
     const bias = BigInt(weight) * BigInt(offset);
     const top = BigInt(weight) * BigInt(2 * offset);
     const out = new Float32Array(acc.length);
-    for (let k = 0; k < acc.ciphertexts.length; k++) {
-      let m = priv.decrypt(acc.ciphertexts[k] as bigint);
+    for (let k = 0; k < plaintexts.length; k++) {
+      let m = plaintexts[k] as bigint;
       const start = k * this.slots;
       const end = Math.min(acc.length, start + this.slots);
       for (let i = start; i < end; i++) {

@@ -2,6 +2,7 @@ import { FederaError } from '../errors.js';
 import type { Ckks, CkksCiphertextVector, CkksKeyPair } from './ckks.js';
 import type { PaillierKeyPair } from './paillier.js';
 import { PaillierEncoder } from './paillier-encoder.js';
+import { combinePartialDecryptions, type PaillierKeyShare } from './paillier-shares.js';
 import { PaillierCiphertextVector } from './paillier-vector.js';
 
 /**
@@ -27,6 +28,8 @@ export interface PaillierRoundOptions {
   readonly clients: number;
   readonly maxWeight: number;
   readonly slotBits?: number;
+  /** Decrypt with these n-of-n key shares (every party's partial decryption) instead of the private key. */
+  readonly shares?: readonly PaillierKeyShare[];
 }
 
 /** A Paillier round: clients clip to ±range and pack; the server multiplies by n_k and adds. */
@@ -57,7 +60,15 @@ export function paillierRound(o: PaillierRoundOptions): HeRound & { readonly enc
       encoder.addInto(publicKey, acc, PaillierCiphertextVector.fromBytes(bytes, publicKey), weight);
     },
     keyHolderDecrypt() {
-      return encoder.decryptSum(privateKey, acc);
+      const shares = o.shares;
+      if (!shares) return encoder.decryptSum(privateKey, acc);
+      const plaintexts = acc.ciphertexts.map((c) =>
+        combinePartialDecryptions(
+          publicKey,
+          shares.map((s) => s.partialDecrypt(c)),
+        ),
+      );
+      return encoder.decodeSum(acc, plaintexts);
     },
     dispose() {},
   };

@@ -10,6 +10,7 @@ import type { Strategy } from '../strategy.js';
 import { blobs, evaluateSoftmax, SoftmaxClient } from '../testing/softmax-client.js';
 import { Weights } from '../weights.js';
 import { generatePaillierKeys } from './paillier.js';
+import { splitPaillierKey } from './paillier-shares.js';
 import { withHomomorphicAggregation } from './with-homomorphic.js';
 
 const layout = () =>
@@ -87,6 +88,32 @@ describe('withHomomorphicAggregation', () => {
     // The mean is c0's clipped update alone: w + 0.5·[0.5, −0.5, 0…].
     assert.ok(Math.abs((agg.weights.data[0] as number) - 1.25) < 1e-6);
     assert.ok(Math.abs((agg.weights.data[1] as number) - 1.75) < 1e-6);
+  });
+
+  it('paillier: decrypts with n-of-n key shares to the same result as the key holder', async () => {
+    const global = layout();
+    const results = [];
+    for (const shares of [undefined, splitPaillierKey(keys.privateKey, 3)]) {
+      const he = withHomomorphicAggregation(fedavg(), {
+        scheme: 'paillier',
+        range: 1,
+        keys,
+        maxExamples: 100,
+        ...(shares ? { shares } : {}),
+      });
+      he.configureTrain(1, global, nodes(4), new Rng(1));
+      results.push([...(await he.aggregateTrain(1, global, stream(replies()))).weights.data]);
+    }
+    assert.deepEqual(results[1], results[0]);
+    assert.throws(
+      () =>
+        withHomomorphicAggregation(fedavg(), {
+          scheme: 'paillier',
+          range: 1,
+          shares: splitPaillierKey(keys.privateKey, 2),
+        }),
+      /shares need/,
+    );
   });
 
   it('keeps the global weights when nobody answered, and validates its options', async () => {

@@ -6,6 +6,7 @@ import type { ClientRecord, EvaluateAggregate, Strategy, TrainAggregate } from '
 import { Weights } from '../weights.js';
 import { Ckks, type CkksKeyPair, type CkksOptions } from './ckks.js';
 import { generatePaillierKeys, type PaillierKeyPair } from './paillier.js';
+import type { PaillierKeyShare } from './paillier-shares.js';
 import { ckksRound, type HeRound, paillierRound } from './sessions.js';
 
 interface CommonOptions {
@@ -29,6 +30,11 @@ export interface PaillierAggregationOptions extends CommonOptions {
   readonly maxExamples?: number;
   /** Bits per slot (default ⌈log2(clients·maxExamples)⌉ + 26). */
   readonly slotBits?: number;
+  /**
+   * Decrypt with n-of-n key shares (`splitPaillierKey(keys.privateKey, parties)`) instead of a
+   * single key holder; every share takes part (in-process in simulation). ~16× slower.
+   */
+  readonly shares?: readonly PaillierKeyShare[];
 }
 
 export interface CkksAggregationOptions extends CommonOptions {
@@ -97,6 +103,14 @@ export class HomomorphicAggregation implements Strategy {
       if (!(Number.isSafeInteger(me) && me >= 1))
         throw new FederaError('E_ARG', `maxExamples must be a positive integer, got ${me}`);
       this.paillierKeys = opts.keys;
+      const sh = opts.shares;
+      if (sh && (sh.length < 2 || !opts.keys || sh.some((x) => x.publicKey.n !== opts.keys?.publicKey.n))) {
+        throw new FederaError(
+          'E_ARG',
+          'shares need at least 2 shares of the private key in `keys`',
+          'splitPaillierKey(keys.privateKey, parties)',
+        );
+      }
     } else if (opts.scheme !== 'ckks') {
       throw new FederaError(
         'E_ARG',
@@ -236,6 +250,7 @@ export class HomomorphicAggregation implements Strategy {
       clients,
       maxWeight: o.weighting === 'uniform' ? 1 : (o.maxExamples ?? 65536),
       ...(o.slotBits !== undefined ? { slotBits: o.slotBits } : {}),
+      ...(o.shares ? { shares: o.shares } : {}),
     });
   }
 }
