@@ -10,6 +10,7 @@ export {
   type PromFamily,
   type PromSample,
 } from './prometheus.js';
+export { feedRound, type SimulatedRoundOptions, simulatedRound } from './simulated-run.js';
 export { type AssetSource, BROWSER_CLIENT_FILES, browserClientAssets, contentType } from './static-assets.js';
 export type {
   ClientRow,
