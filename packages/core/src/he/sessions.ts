@@ -57,7 +57,10 @@ export function paillierRound(o: PaillierRoundOptions): HeRound & { readonly enc
           'raise maxExamples in withHomomorphicAggregation (the slots grow by its log2)',
         );
       }
-      encoder.addInto(publicKey, acc, PaillierCiphertextVector.fromBytes(bytes, publicKey), weight);
+      const ct = PaillierCiphertextVector.fromBytes(bytes, publicKey);
+      if (ct.weight !== 1)
+        throw new FederaError('E_HE_BYTES', `a client's ciphertext must carry weight 1, got ${ct.weight}`);
+      encoder.addInto(publicKey, acc, ct, weight);
     },
     keyHolderDecrypt() {
       const shares = o.shares;
@@ -86,11 +89,14 @@ export function ckksRound(ckks: Ckks, keys: CkksKeyPair, length: number): HeRoun
         ct.delete();
       }
     },
-    serverAdd(bytes) {
+    serverAdd(bytes, weight) {
       const ct = ckks.fromBytes(bytes, keys.publicKey);
-      if (ct.length !== length) {
+      if (ct.length !== length || ct.weight !== weight) {
         ct.delete();
-        throw new FederaError('E_HE_LAYOUT', `ciphertext holds ${ct.length} values, the model ${length}`);
+        throw new FederaError(
+          'E_HE_LAYOUT',
+          `ciphertext holds ${ct.length} values weighted ${ct.weight}; expected ${length} values weighted ${weight}`,
+        );
       }
       if (!acc) acc = ct;
       else {

@@ -11,6 +11,7 @@ import { blobs, evaluateSoftmax, SoftmaxClient } from '../testing/softmax-client
 import { Weights } from '../weights.js';
 import { generatePaillierKeys } from './paillier.js';
 import { splitPaillierKey } from './paillier-shares.js';
+import { paillierRound } from './sessions.js';
 import { withHomomorphicAggregation } from './with-homomorphic.js';
 
 const layout = () =>
@@ -114,6 +115,18 @@ describe('withHomomorphicAggregation', () => {
         }),
       /shares need/,
     );
+  });
+
+  it("paillier round: the server refuses a client's ciphertext that claims a weight other than 1", () => {
+    const r = paillierRound({ keys, length: 3, range: 1, clients: 2, maxWeight: 10 });
+    const { bytes } = r.clientEncrypt(new Float32Array([0.5, 0, -0.5]), 4);
+    const forged = bytes.slice();
+    new DataView(forged.buffer).setFloat64(24, 0, true); // header weight field
+    assert.throws(() => r.serverAdd(forged, 4), /must carry weight 1/);
+    assert.throws(() => r.serverAdd(bytes, 11), /E_HE_WEIGHT|maxExamples = 10/);
+    r.serverAdd(bytes, 4);
+    const sum = r.keyHolderDecrypt();
+    assert.ok(Math.abs((sum[0] as number) - 2) < 1e-6 && Math.abs((sum[2] as number) + 2) < 1e-6, `${sum}`);
   });
 
   it('keeps the global weights when nobody answered, and validates its options', async () => {
