@@ -13,12 +13,12 @@ export {
 export { feedRound, type SimulatedRoundOptions, simulatedRound } from './simulated-run.js';
 export { type AssetSource, BROWSER_CLIENT_FILES, browserClientAssets, contentType } from './static-assets.js';
 export type {
-  ClientRow,
+  DashboardClientRow,
   DashboardEvent,
+  DashboardRoundRow,
   DashboardSource,
   DashboardStatus,
   DashboardTotals,
   ExcludedClient,
-  RoundRow,
   RunState,
 } from './types.js';

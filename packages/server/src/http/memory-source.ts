@@ -1,12 +1,12 @@
 import { FederaError, type RoundRecord } from '@federa/core';
 import type {
-  ClientRow,
+  DashboardClientRow,
   DashboardEvent,
+  DashboardRoundRow,
   DashboardSource,
   DashboardStatus,
   DashboardTotals,
   ExcludedClient,
-  RoundRow,
   RunState,
 } from './types.js';
 
@@ -28,7 +28,7 @@ interface MutableClient {
   platform?: string;
   roundsDone: number;
   lastRound?: number;
-  lastProblem?: ClientRow['lastProblem'];
+  lastProblem?: DashboardClientRow['lastProblem'];
 }
 
 /** The metric keys that carry the privacy budget spent, in order of preference. */
@@ -49,7 +49,7 @@ export class MemoryDashboardSource implements DashboardSource {
   private readonly now: () => number;
   private readonly listeners = new Set<(e: DashboardEvent) => void>();
   private readonly clientMap = new Map<string, MutableClient>();
-  private readonly roundList: RoundRow[] = [];
+  private readonly roundList: DashboardRoundRow[] = [];
   private readonly base: { runId: string; name: string; strategy: string; totalRounds: number; startedAt: string };
   private onlineCount = 0;
   private state: RunState = 'waiting';
@@ -105,11 +105,11 @@ export class MemoryDashboardSource implements DashboardSource {
     };
   }
 
-  rounds(): RoundRow[] {
+  rounds(): DashboardRoundRow[] {
     return [...this.roundList];
   }
 
-  clients(): ClientRow[] {
+  clients(): DashboardClientRow[] {
     return [...this.clientMap.values()].map(clientRow);
   }
 
@@ -169,7 +169,7 @@ export class MemoryDashboardSource implements DashboardSource {
   }
 
   /** A round completed (runFederated's onRound record); pushes round, client and status events. */
-  roundFinished(record: RoundRecord): RoundRow {
+  roundFinished(record: RoundRecord): DashboardRoundRow {
     const t = this.now();
     const excluded: ExcludedClient[] = [];
     let ok = 0;
@@ -196,7 +196,7 @@ export class MemoryDashboardSource implements DashboardSource {
     const eps = epsilonOf(record.metrics);
     if (eps !== null) this.epsilon = eps;
     const startedAt = this.round === record.round ? this.roundStartedAt : undefined;
-    const row: RoundRow = {
+    const row: DashboardRoundRow = {
       round: record.round,
       ...(startedAt === undefined ? {} : { startedAt: iso(startedAt) }),
       finishedAt: iso(t),
@@ -265,7 +265,7 @@ export class MemoryDashboardSource implements DashboardSource {
   }
 }
 
-function clientRow(c: MutableClient): ClientRow {
+function clientRow(c: MutableClient): DashboardClientRow {
   return {
     clientId: c.clientId,
     online: c.online,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FederaError } from '@federa/core';
 import { formatPrometheus, PROMETHEUS_CONTENT_TYPE, type PromFamily, type PromSample } from './prometheus.js';
-import type { DashboardSource, RoundRow, RunState } from './types.js';
+import type { DashboardRoundRow, DashboardSource, RunState } from './types.js';
 
 export interface MetricsOptions {
   /** Path served (default '/metrics'). */
@@ -20,8 +20,8 @@ const STATES: readonly RunState[] = ['waiting', 'training', 'evaluating', 'finis
 export function dashboardMetrics(source: DashboardSource, options: MetricsOptions = {}): PromFamily[] {
   const s = source.status();
   const rounds = source.rounds();
-  const last: RoundRow | undefined = rounds[rounds.length - 1];
-  const latest = (pick: (r: RoundRow) => number | null): number | undefined => {
+  const last: DashboardRoundRow | undefined = rounds[rounds.length - 1];
+  const latest = (pick: (r: DashboardRoundRow) => number | null): number | undefined => {
     for (let i = rounds.length - 1; i >= 0; i--) {
       const v = pick(rounds[i]);
       if (v !== null) return v;

@@ -51,7 +51,7 @@ export interface ExcludedClient {
 }
 
 /** One completed round. Numbers the round did not measure are null (JSON has no NaN). */
-export interface RoundRow {
+export interface DashboardRoundRow {
   readonly round: number;
   readonly startedAt?: string;
   readonly finishedAt: string;
@@ -71,7 +71,7 @@ export interface RoundRow {
 }
 
 /** One client as the dashboard shows it. */
-export interface ClientRow {
+export interface DashboardClientRow {
   readonly clientId: string;
   readonly online: boolean;
   /** ISO time of the last message from this client. */
@@ -89,8 +89,8 @@ export interface ClientRow {
 /** What `/api/events` pushes: a snapshot first, then changes. */
 export type DashboardEvent =
   | { readonly type: 'status'; readonly status: DashboardStatus }
-  | { readonly type: 'round'; readonly round: RoundRow }
-  | { readonly type: 'client'; readonly client: ClientRow };
+  | { readonly type: 'round'; readonly round: DashboardRoundRow }
+  | { readonly type: 'client'; readonly client: DashboardClientRow };
 
 /**
  * What the dashboard and `/metrics` read. The server implements it (or uses
@@ -100,7 +100,7 @@ export type DashboardEvent =
  */
 export interface DashboardSource {
   status(): DashboardStatus;
-  rounds(): RoundRow[];
-  clients(): ClientRow[];
+  rounds(): DashboardRoundRow[];
+  clients(): DashboardClientRow[];
   subscribe(listener: (event: DashboardEvent) => void): () => void;
 }
