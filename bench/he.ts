@@ -1,7 +1,8 @@
 // Homomorphic aggregation throughput: Paillier 2048-bit (paillier-bigint, the reference,
 // against federa's own BigInt path: g = n+1, CRT decryption, DJN fixed-base randomiser, and
 // a precomputed pool), raw and packed; CKKS through SEAL/WASM (N = 8192); ciphertext bytes
-// per value. All rows come from this run, side by side.
+// per value. The Paillier operations are measured interleaved (one of each per round,
+// median over rounds), so every row sees the same machine load.
 //   npm run bench -- he [--quick]
 // The issue's yardstick: Python `phe` with gmpy2 encrypts one value in ~17 ms (59 values/s).
 // Last line: one JSON object of the figures.
@@ -18,238 +19,224 @@ import { Rng } from '../packages/core/src/rng.js';
 
 const quick = process.argv.includes('--quick');
 const BITS = 2048;
+const CLIENTS = 100;
 const PYTHON_MS_PER_VALUE = 17;
-const reps = (full: number, q: number) => (quick ? q : full);
-
-interface Row {
-  name: string;
-  encrypt: number; // values/s
-  add: number;
-  decrypt: number;
-  bytesPerValue: number;
-}
-const rows: Row[] = [];
-const out: Record<string, unknown> = { bench: 'he', quick, bits: BITS };
-
-/** Median over 3 batches of the mean ms per call of `fn` (after one warm-up call): the machine is shared. */
-function time(n: number, fn: (i: number) => void): number {
-  fn(-1);
-  const batch = Math.max(1, Math.ceil(n / 3));
-  const ms: number[] = [];
-  for (let b = 0; b < 3; b++) {
-    const t0 = performance.now();
-    for (let i = 0; i < batch; i++) fn(b * batch + i);
-    ms.push((performance.now() - t0) / batch);
-  }
-  return ms.sort((a, b) => a - b)[1] as number;
-}
+const ROUNDS = quick ? 3 : 9;
+const out: Record<string, unknown> = { bench: 'he', quick, bits: BITS, rounds: ROUNDS };
 const perS = (ms: number, values = 1) => (1000 * values) / ms;
 const fmt = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en') : x.toPrecision(3));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-// ---- keys ----------------------------------------------------------------------------------
+// ---- keys and operands -------------------------------------------------------------------
 let t0 = performance.now();
 const { publicKey: pk, privateKey: sk } = generatePaillierKeys(BITS);
 out.keygen_ms = Math.round(performance.now() - t0);
-console.log(`Paillier ${BITS}-bit key pair (with DJN hs): ${out.keygen_ms} ms`);
+const classic = PaillierPublicKey.fromJSON({ n: pk.n.toString(16) }); // no hs: r^n for a random r
 const { lambda, mu } = sk.lambdaMu;
 const refPub = new PublicKey(pk.n, pk.n + 1n);
 const refPriv = new PrivateKey(lambda, mu, refPub);
-const ctBytes = pk.ciphertextBytes;
+const shares = splitPaillierKey(sk, 2);
+t0 = performance.now();
+pk.encrypt(1n); // builds the DJN fixed-base table (≈ 5.5 MB), once per public key
+out.djn_table_ms = Math.round(performance.now() - t0);
+console.log(`Paillier ${BITS}-bit: key pair ${out.keygen_ms} ms, DJN table ${out.djn_table_ms} ms (once per key)`);
 
-// ---- raw: one value per ciphertext ---------------------------------------------------------
+const enc = new PaillierEncoder({ bits: BITS, range: 1, clients: CLIENTS });
+const rng = new Rng(7);
+const chunk = Float32Array.from({ length: enc.slots }, () => rng.float() * 2 - 1);
+const packedPlain = BigInt(`0x${'7'.repeat(Math.floor((enc.slots * enc.layout.slotBits) / 4))}`);
 const small = 123456789n;
-const refEnc = time(reps(10, 3), () => refPub.encrypt(small));
 const c1 = pk.encrypt(small);
 const c2 = pk.encrypt(small + 1n);
-const refAdd = time(reps(2000, 300), () => refPub.addition(c1, c2));
-const refDec = time(reps(10, 3), () => refPriv.decrypt(c1));
-rows.push({
-  name: 'paillier-bigint, 1 value/ct',
-  encrypt: perS(refEnc),
-  add: perS(refAdd),
-  decrypt: perS(refDec),
-  bytesPerValue: ctBytes,
-});
 
-pk.djn = false;
-const classicEnc = time(reps(10, 3), () => pk.encrypt(small));
-pk.djn = true;
-const fresh = PaillierPublicKey.fromJSON(pk.toJSON()); // no table yet
-t0 = performance.now();
-fresh.encrypt(small); // builds the fixed-base table (≈ 5.5 MB), once per public key
-out.djn_table_ms = Math.round(performance.now() - t0);
-const djnEnc = time(reps(50, 15), () => pk.encrypt(small));
-const poolN = reps(50, 15);
-t0 = performance.now();
-pk.precompute(poolN + 1);
-out.pool_fill_ms_per_value = Number(((performance.now() - t0) / (poolN + 1)).toFixed(2));
-const pooledEnc = time(poolN, () => pk.encrypt(small));
-const ownAdd = time(reps(2000, 300), () => pk.add(c1, c2));
-const crtDec = time(reps(30, 8), () => sk.decrypt(c1));
-rows.push({
-  name: 'federa classic r^n, 1 value/ct',
-  encrypt: perS(classicEnc),
-  add: perS(ownAdd),
-  decrypt: perS(crtDec),
-  bytesPerValue: ctBytes,
-});
-rows.push({
-  name: 'federa DJN, 1 value/ct',
-  encrypt: perS(djnEnc),
-  add: perS(ownAdd),
-  decrypt: perS(crtDec),
-  bytesPerValue: ctBytes,
-});
-rows.push({
-  name: 'federa pooled r^n, 1 value/ct',
-  encrypt: perS(pooledEnc),
-  add: perS(ownAdd),
-  decrypt: perS(crtDec),
-  bytesPerValue: ctBytes,
-});
+// ---- interleaved Paillier timings (ms per call) -------------------------------------------
+const ops: Record<string, { reps: number; fn: () => unknown }> = {
+  ref_encrypt: { reps: 1, fn: () => refPub.encrypt(small) },
+  classic_encrypt: { reps: 1, fn: () => classic.encrypt(small) },
+  djn_encrypt: { reps: 4, fn: () => pk.encrypt(small) },
+  pooled_encrypt: { reps: 4, fn: () => pk.encrypt(small) }, // the pool is filled before, untimed
+  ref_packed_encrypt: { reps: 1, fn: () => refPub.encrypt(packedPlain) },
+  packed_encrypt: { reps: 4, fn: () => enc.encrypt(pk, chunk) }, // quantise + pack + encrypt one ciphertext
+  ref_add: { reps: 200, fn: () => refPub.addition(c1, c2) },
+  add: { reps: 200, fn: () => pk.add(c1, c2) },
+  ref_decrypt: { reps: 1, fn: () => refPriv.decrypt(c1) },
+  crt_decrypt: { reps: 2, fn: () => sk.decrypt(c1) },
+  partial_decrypt: { reps: 1, fn: () => shares[0]?.partialDecrypt(c1) },
+};
+const samples: Record<string, number[]> = Object.fromEntries(Object.keys(ops).map((k) => [k, []]));
+let poolFill = 0;
+for (let round = -1; round < ROUNDS; round++) {
+  for (const [name, op] of Object.entries(ops)) {
+    if (name === 'pooled_encrypt') {
+      const t = performance.now();
+      pk.precompute(op.reps);
+      if (round >= 0) poolFill += (performance.now() - t) / op.reps;
+    }
+    const t = performance.now();
+    for (let i = 0; i < op.reps; i++) op.fn();
+    if (round >= 0) samples[name]?.push((performance.now() - t) / op.reps); // round −1 warms up
+  }
+  if (round >= 0) process.stdout.write(`  round ${round + 1}/${ROUNDS}\r`);
+}
+const ms = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])) as Record<string, number>;
+const m = (k: string) => ms[k] as number;
+out.pool_fill_ms = Number((poolFill / ROUNDS).toFixed(2));
+out.ms = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number(v.toPrecision(3))]));
 console.log(
-  `raw ms/value: paillier-bigint enc ${refEnc.toFixed(1)} dec ${refDec.toFixed(1)}; federa classic enc ${classicEnc.toFixed(1)}, DJN enc ${djnEnc.toFixed(2)} (table ${out.djn_table_ms} ms once), pooled enc ${pooledEnc.toFixed(3)} (pool fill ${out.pool_fill_ms_per_value} ms/value off the critical path), CRT dec ${crtDec.toFixed(1)}`,
+  `ms per call (median of ${ROUNDS} interleaved rounds): ${Object.entries(ms)
+    .map(([k, v]) => `${k} ${v.toPrecision(3)}`)
+    .join(', ')}; pool fill ${out.pool_fill_ms} ms per randomiser (off the critical path)`,
 );
 
-// ---- packed: the encoder, 100 clients, float32-grade precision -----------------------------
-const CLIENTS = 100;
-const enc = new PaillierEncoder({ bits: BITS, range: 1, clients: CLIENTS });
-const nCts = reps(40, 6);
-const V = enc.slots * nCts;
-const rng = new Rng(7);
-const vec = Float32Array.from({ length: V }, () => rng.float() * 2 - 1);
-const vec2 = Float32Array.from({ length: V }, () => rng.float() * 2 - 1);
-let ct = enc.encrypt(pk, vec);
-let t = performance.now();
-ct = enc.encrypt(pk, vec);
-const packedEnc = performance.now() - t;
-const ct2 = enc.encrypt(pk, vec2);
+// ---- packed correctness on a real sum ------------------------------------------------------
+const V = enc.slots * (quick ? 3 : 10);
+const a = Float32Array.from({ length: V }, () => rng.float() * 2 - 1);
+const b = Float32Array.from({ length: V }, () => rng.float() * 2 - 1);
 const acc = enc.accumulator(pk, V);
-enc.addInto(pk, acc, ct);
-enc.addInto(pk, acc, ct2);
-const busy = enc.accumulator(pk, V); // a real sum (an empty accumulator would multiply by 1)
-enc.addInto(pk, busy, ct);
-const packedAdd = time(reps(30, 9), () => enc.addInto(pk, busy, ct2));
-t = performance.now();
+const wire = enc.encrypt(pk, a).toBytes();
+enc.addInto(pk, acc, PaillierCiphertextVector.fromBytes(wire, pk));
+enc.addInto(pk, acc, enc.encrypt(pk, b));
 const sum = enc.decryptSum(sk, acc);
-const packedDec = performance.now() - t;
 let maxErr = 0;
 for (let i = 0; i < V; i++)
-  maxErr = Math.max(maxErr, Math.abs((sum[i] as number) - ((vec[i] as number) + (vec2[i] as number))));
-const wire = ct.toBytes();
-PaillierCiphertextVector.fromBytes(wire, pk);
-rows.push({
-  name: `federa DJN packed (${enc.slots} × ${enc.layout.slotBits}-bit slots)`,
-  encrypt: perS(packedEnc, V),
-  add: perS(packedAdd, V),
-  decrypt: perS(packedDec, V),
-  bytesPerValue: wire.length / V,
-});
-// The reference engine on the same packed plaintexts (its g^m is a full exponentiation then).
-const packedPlain = BigInt(`0x${'7'.repeat(Math.floor((enc.slots * enc.layout.slotBits) / 4))}`);
-const refPackedEnc = time(reps(6, 2), () => refPub.encrypt(packedPlain));
-const refPackedDec = time(reps(6, 2), () => refPriv.decrypt(c1));
-rows.push({
-  name: 'paillier-bigint packed (same slots)',
-  encrypt: perS(refPackedEnc, enc.slots),
-  add: perS(refAdd, enc.slots),
-  decrypt: perS(refPackedDec, enc.slots),
-  bytesPerValue: ctBytes / enc.slots,
-});
-// n-of-n distributed decryption, 2 parties: each computes a full-length c^(d_i) mod n².
-const shares = splitPaillierKey(sk, 2);
-const partialMs = time(reps(4, 2), () => shares[0]?.partialDecrypt(c1));
-rows.push({
-  name: `federa 2-party distributed decrypt, packed`,
-  encrypt: perS(packedEnc, V),
-  add: perS(packedAdd, V),
-  decrypt: perS(2 * partialMs, enc.slots),
-  bytesPerValue: wire.length / V,
-});
-out.partial_decrypt_ms = Number(partialMs.toFixed(1));
+  maxErr = Math.max(maxErr, Math.abs((sum[i] as number) - ((a[i] as number) + (b[i] as number))));
 out.packed_slots = enc.slots;
 out.packed_slot_bits = enc.layout.slotBits;
 out.packed_max_error_sum_of_2 = Number(maxErr.toExponential(2));
 console.log(
-  `packed: ${V} values in ${nCts} ciphertexts; max |error| of a 2-client sum ${maxErr.toExponential(2)} (quantisation bound ${(1 / enc.layout.scale).toExponential(2)}, plus float32 rounding of the output)`,
+  `packed (${enc.slots} × ${enc.layout.slotBits}-bit slots for ${CLIENTS} clients): max |error| of a 2-client sum ${maxErr.toExponential(2)} (quantisation bound ${(1 / enc.layout.scale).toExponential(2)}, plus float32 rounding of the output)`,
 );
 
-// ---- CKKS ------------------------------------------------------------------------------------
+// ---- CKKS --------------------------------------------------------------------------------
 const ckks = await Ckks.load();
 const keys = ckks.generateKeys();
-const CV = ckks.slots * reps(10, 4);
+const CV = ckks.slots * (quick ? 4 : 10);
 const cvec = Float32Array.from({ length: CV }, () => rng.normal());
-const warm = ckks.encrypt(keys.publicKey, cvec);
-warm.delete();
-t = performance.now();
-const cacc = ckks.encrypt(keys.publicKey, cvec);
-const ckksEnc = performance.now() - t;
-const cwire = cacc.toBytes();
-const cother = ckks.fromBytes(cwire, keys.publicKey);
-const cAddReps = reps(20, 5);
-t = performance.now();
-for (let i = 0; i < cAddReps; i++) ckks.addInto(keys.publicKey, cacc, cother);
-const ckksAdd = (performance.now() - t) / cAddReps;
-t = performance.now();
-const csum = ckks.decryptSum(keys.secretKey, cacc);
-const ckksDec = performance.now() - t;
+const ck: Record<string, number[]> = { encrypt: [], add: [], decrypt: [] };
+let cbytes = 0;
 let cErr = 0;
-for (let i = 0; i < CV; i++)
-  cErr = Math.max(cErr, Math.abs((csum[i] as number) - (cAddReps + 1) * (cvec[i] as number)));
-cacc.delete();
-cother.delete();
+for (let round = -1; round < ROUNDS; round++) {
+  let t = performance.now();
+  const x = ckks.encrypt(keys.publicKey, cvec);
+  const te = performance.now() - t;
+  const y = ckks.fromBytes(x.toBytes(), keys.publicKey);
+  cbytes = x.toBytes().length;
+  t = performance.now();
+  ckks.addInto(keys.publicKey, x, y);
+  const ta = performance.now() - t;
+  t = performance.now();
+  const s = ckks.decryptSum(keys.secretKey, x);
+  const td = performance.now() - t;
+  for (let i = 0; i < CV; i++) cErr = Math.max(cErr, Math.abs((s[i] as number) - 2 * (cvec[i] as number)));
+  x.delete();
+  y.delete();
+  if (round >= 0) {
+    ck.encrypt?.push(te);
+    ck.add?.push(ta);
+    ck.decrypt?.push(td);
+  }
+}
 keys.publicKey.delete();
 keys.secretKey.delete();
 ckks.delete();
-rows.push({
-  name: 'CKKS N=8192 (SEAL WASM)',
-  encrypt: perS(ckksEnc, CV),
-  add: perS(ckksAdd, CV),
-  decrypt: perS(ckksDec, CV),
-  bytesPerValue: cwire.length / CV,
-});
-out.ckks_max_error = Number(cErr.toExponential(2));
-console.log(
-  `CKKS: ${CV} values; max |error| of a ${cAddReps + 1}-fold sum ${cErr.toExponential(2)} (mostly float32 rounding of the output)`,
+out.ckks_ms_per_4096 = Object.fromEntries(
+  Object.entries(ck).map(([k, v]) => [k, Number(((median(v) * ckks.slots) / CV).toPrecision(3))]),
 );
+out.ckks_max_error = Number(cErr.toExponential(2));
+console.log(`CKKS N=8192: ${CV} values per call; max |error| of a 2-sum ${cErr.toExponential(2)} (float32 output)`);
 
-// ---- table -----------------------------------------------------------------------------------
+// ---- table -------------------------------------------------------------------------------
+const ctBytes = pk.ciphertextBytes;
+const packedBytes = wire.length / V;
+const S = enc.slots;
+const rows: [string, string, number, number, number, number][] = [
+  [
+    'paillier-bigint 3.4.3, 1 value/ct',
+    'ref_raw',
+    perS(m('ref_encrypt')),
+    perS(m('ref_add')),
+    perS(m('ref_decrypt')),
+    ctBytes,
+  ],
+  [
+    'federa classic r^n, 1 value/ct',
+    'classic_raw',
+    perS(m('classic_encrypt')),
+    perS(m('add')),
+    perS(m('crt_decrypt')),
+    ctBytes,
+  ],
+  ['federa DJN, 1 value/ct', 'djn_raw', perS(m('djn_encrypt')), perS(m('add')), perS(m('crt_decrypt')), ctBytes],
+  [
+    'federa pooled randomiser (online part), 1 value/ct',
+    'pooled_raw',
+    perS(m('pooled_encrypt')),
+    perS(m('add')),
+    perS(m('crt_decrypt')),
+    ctBytes,
+  ],
+  [
+    `federa DJN packed (${S} × ${enc.layout.slotBits}-bit slots)`,
+    'djn_packed',
+    perS(m('packed_encrypt'), S),
+    perS(m('add'), S),
+    perS(m('crt_decrypt'), S),
+    packedBytes,
+  ],
+  [
+    'paillier-bigint on the same packed plaintexts',
+    'ref_packed',
+    perS(m('ref_packed_encrypt'), S),
+    perS(m('ref_add'), S),
+    perS(m('ref_decrypt'), S),
+    ctBytes / S,
+  ],
+  [
+    'federa packed, 2-party distributed decryption',
+    'shares2_packed',
+    perS(m('packed_encrypt'), S),
+    perS(m('add'), S),
+    perS(2 * m('partial_decrypt'), S),
+    packedBytes,
+  ],
+  [
+    'CKKS N=8192, [60, 60], 2^40 (SEAL WASM)',
+    'ckks',
+    perS(median(ck.encrypt ?? []), CV),
+    perS(median(ck.add ?? []), CV),
+    perS(median(ck.decrypt ?? []), CV),
+    cbytes / CV,
+  ],
+];
 console.log('\n| path | encrypt values/s | add values/s | decrypt values/s | bytes/value | × float32 |');
 console.log('|---|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(
-    `| ${r.name} | ${fmt(r.encrypt)} | ${fmt(r.add)} | ${fmt(r.decrypt)} | ${r.bytesPerValue.toFixed(1)} | ${(r.bytesPerValue / 4).toFixed(1)} |`,
-  );
+for (const [name, tag, e, ad, d, bytes] of rows) {
+  console.log(`| ${name} | ${fmt(e)} | ${fmt(ad)} | ${fmt(d)} | ${bytes.toFixed(1)} | ${(bytes / 4).toFixed(1)} |`);
+  out[`${tag}_encrypt_vps`] = Number(e.toPrecision(3));
+  out[`${tag}_add_vps`] = Number(ad.toPrecision(3));
+  out[`${tag}_decrypt_vps`] = Number(d.toPrecision(3));
+  out[`${tag}_bytes_per_value`] = Number(bytes.toFixed(2));
 }
-const keyOf = (name: string) => name.split(/[ ,(]/)[0]?.replace(/-/g, '_');
-const tags = ['ref_raw', 'classic_raw', 'djn_raw', 'pooled_raw', 'djn_packed', 'ref_packed', 'shares2_packed', 'ckks'];
-rows.forEach((r, i) => {
-  const tag = tags[i] ?? keyOf(r.name);
-  out[`${tag}_encrypt_vps`] = Number(r.encrypt.toPrecision(3));
-  out[`${tag}_add_vps`] = Number(r.add.toPrecision(3));
-  out[`${tag}_decrypt_vps`] = Number(r.decrypt.toPrecision(3));
-  out[`${tag}_bytes_per_value`] = Number(r.bytesPerValue.toFixed(2));
-});
 const python = perS(PYTHON_MS_PER_VALUE);
-const packed = rows[4] as Row;
-out.ms_per_value = {
-  ref_encrypt: Number(refEnc.toFixed(2)),
-  ref_decrypt: Number(refDec.toFixed(2)),
-  classic_encrypt: Number(classicEnc.toFixed(2)),
-  djn_encrypt: Number(djnEnc.toFixed(2)),
-  pooled_encrypt: Number(pooledEnc.toFixed(3)),
-  crt_decrypt: Number(crtDec.toFixed(2)),
-};
+const packedEnc = rows[4]?.[2] as number;
+const packedDec = rows[4]?.[4] as number;
 out.python_gmpy2_encrypt_vps = Number(python.toFixed(1));
-out.djn_vs_ref_encrypt = Number((refEnc / djnEnc).toFixed(1));
-out.packed_vs_python_encrypt = Number((packed.encrypt / python).toFixed(0));
+out.djn_vs_ref_encrypt = Number((m('ref_encrypt') / m('djn_encrypt')).toFixed(1));
+out.classic_vs_ref_encrypt = Number((m('ref_encrypt') / m('classic_encrypt')).toFixed(1));
+out.crt_vs_ref_decrypt = Number((m('ref_decrypt') / m('crt_decrypt')).toFixed(1));
+out.packed_vs_python_encrypt = Number((packedEnc / python).toFixed(0));
 const params = 199_210; // MNIST 2NN
-out.mnist2nn_encrypt_s = Number((params / packed.encrypt).toFixed(2));
-out.mnist2nn_decrypt_s = Number((params / packed.decrypt).toFixed(2));
+out.mnist2nn_paillier_encrypt_s = Number((params / packedEnc).toFixed(1));
+out.mnist2nn_paillier_decrypt_s = Number((params / packedDec).toFixed(1));
+out.mnist2nn_ckks_encrypt_s = Number((params / (rows[7]?.[2] as number)).toFixed(2));
+out.mnist2nn_ckks_decrypt_s = Number((params / (rows[7]?.[4] as number)).toFixed(2));
 console.log(
-  `\nPython phe+gmpy2 (issue): ${python.toFixed(0)} values/s encrypt. federa DJN raw is ${(refEnc / djnEnc).toFixed(1)}× paillier-bigint; packed encrypt is ${out.packed_vs_python_encrypt}× Python's per value.`,
+  `\nvs paillier-bigint: encrypt ${out.classic_vs_ref_encrypt}× (g = n+1), ${out.djn_vs_ref_encrypt}× (DJN); decrypt ${out.crt_vs_ref_decrypt}× (CRT).`,
 );
 console.log(
-  `An MNIST 2NN update (${params.toLocaleString('en')} floats): packed Paillier encrypt ≈ ${out.mnist2nn_encrypt_s} s per client, decrypt of the sum ≈ ${out.mnist2nn_decrypt_s} s; CKKS ≈ ${(params / (rows[7] as Row).encrypt).toFixed(2)} s / ${(params / (rows[7] as Row).decrypt).toFixed(2)} s.`,
+  `Python phe+gmpy2 (issue): ${python.toFixed(0)} values/s encrypt; federa packed: ${out.packed_vs_python_encrypt}× that.`,
+);
+console.log(
+  `An MNIST 2NN update (${params.toLocaleString('en')} floats): packed Paillier ≈ ${out.mnist2nn_paillier_encrypt_s} s to encrypt per client, ≈ ${out.mnist2nn_paillier_decrypt_s} s to decrypt the sum; CKKS ≈ ${out.mnist2nn_ckks_encrypt_s} s / ${out.mnist2nn_ckks_decrypt_s} s.`,
 );
 console.log(JSON.stringify(out));
