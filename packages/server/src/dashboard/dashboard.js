@@ -190,7 +190,7 @@ function renderStatus(s) {
 function renderElapsed() {
   const s = state.status;
   if (!s?.roundStartedAt) return setText('round-elapsed', '-');
-  const running = s.state === 'training' || s.state === 'evaluating';
+  const running = (s.state === 'training' || s.state === 'evaluating') && !state.rounds.has(s.round);
   const last = state.rounds.get(s.round);
   const ms = running ? Date.now() - Date.parse(s.roundStartedAt) : last?.durationMs;
   setText('round-elapsed', running ? `${duration(ms)} elapsed` : `last round ${duration(ms)}`);

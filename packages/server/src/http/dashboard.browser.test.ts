@@ -90,6 +90,7 @@ test('the dashboard shows rounds, curves, clients and exclusions live over SSE',
   assert.equal(await page.textContent('#clients-online'), '4');
   const bar = await page.$eval('#round-bar', (e) => (e as HTMLElement).style.width);
   assert.equal(bar, '25%');
+  assert.match((await page.textContent('#round-elapsed')) ?? '', /elapsed$/);
 
   // Curves: one accuracy path through 5 rounds, loss and train loss, bytes, ε.
   const accPath = await page.getAttribute('#chart-accuracy path.series', 'd');
