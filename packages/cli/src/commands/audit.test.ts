@@ -123,6 +123,38 @@ test('audit verify: reads the server SQLite layout and names a deleted row', asy
   assert.match(bad.out, /FAIL: row 2 \(audit_log\.seq = 3\): deleted: .*seq 2 is missing/);
 });
 
+test('audit export: a database chain becomes a JSONL file that verifies, and keeps a bad row bad', async () => {
+  const { rows, publicKey } = await chain(3);
+  const file = join(dir, 'export.db');
+  const db = new Database(file);
+  db.exec(AUDIT_SQLITE.schema);
+  for (const e of rows) db.prepare(AUDIT_SQLITE.insert).run(auditRow(e).seq, auditRow(e).entry);
+  db.prepare(`INSERT INTO ${AUDIT_SQLITE.metaTable} (key, value) VALUES (?, ?)`).run(
+    AUDIT_SQLITE.publicKeyName,
+    publicKey,
+  );
+  db.close();
+  const out = join(dir, 'export.jsonl');
+  const exported = await run(['audit', 'export', file, '--out', out]);
+  assert.equal(exported.code, 0);
+  assert.match(exported.err, /exported 3 audit rows/);
+  const ok = await run(['audit', 'verify', out, '--key', publicKey]);
+  assert.equal(ok.code, 0);
+  assert.match(ok.out, /OK: 3 rows verified \(jsonl\)/);
+
+  const db2 = new Database(file);
+  db2.prepare(`UPDATE ${AUDIT_SQLITE.table} SET entry = ? WHERE seq = 1`).run('{"broken":');
+  db2.close();
+  const stdout = await run(['audit', 'export', file]);
+  assert.equal(stdout.code, 0);
+  const bad = join(dir, 'export-bad.jsonl');
+  writeFileSync(bad, stdout.out);
+  const r = await run(['audit', 'verify', bad, '--key', publicKey]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /FAIL: row 1 \(line 3\): malformed/);
+  await assert.rejects(run(['audit', 'export', out]), /not a SQLite database/);
+});
+
 test('audit verify: a missing key, a bad key and a missing file are clear errors', async () => {
   const { rows } = await chain(1);
   const file = join(dir, 'nokey.jsonl');

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import {
   AUDIT_SQLITE,
   type AuditHead,
   type AuditVerifyResult,
+  canonicalJson,
   FederaError,
   fromHex,
   parseAuditJsonl,
@@ -36,7 +37,8 @@ const SQLITE_MAGIC = 'SQLite format 3\u0000';
 /**
  * Registers `federa audit verify <file>`: checks an audit chain exported as JSONL
  * (`auditToJsonl`) or stored in a server's SQLite database (`AUDIT_SQLITE` layout), prints
- * `OK` or the first bad row and why, and fails (exit code 1) when the chain is not intact.
+ * `OK` or the first bad row and why, and fails (exit code 1) when the chain is not intact;
+ * and `federa audit export <db> [--out file]`, which writes a database's chain as JSONL.
  *
  * @example
  * registerAuditCommand(program); // federa audit verify runs/server/audit.jsonl --key <base64>
@@ -76,7 +78,45 @@ export function registerAuditCommand(program: Command, io: AuditCommandIo = STDI
       }
       if (!result.ok) throw new CommanderError(1, 'federa.audit.failed', 'audit chain verification failed');
     });
+  audit
+    .command('export')
+    .description("write a server database's audit chain as JSONL (a header with its public key, then one row per line)")
+    .argument('<db>', 'the server database (.db / .sqlite)')
+    .option('--out <file>', 'write to this file (default: standard output)')
+    .action(async (db: string, o: { out?: string }) => {
+      const loaded = await loadAudit(db);
+      if (loaded.format !== 'sqlite') {
+        throw new FederaError(
+          'E_ARG',
+          `${db} is not a SQLite database`,
+          'pass the server database; a JSONL file is already an export',
+        );
+      }
+      const text = exportJsonl(loaded);
+      if (o.out === undefined) io.out(text);
+      else {
+        await writeFile(o.out, text);
+        io.err(`federa: exported ${loaded.entries.length} audit rows to ${o.out}\n`);
+      }
+    });
   return audit;
+}
+
+/**
+ * The JSONL text of rows read from a database, copied as they are (an unreadable row stays
+ * as its raw text, so verifying the export fails at the same row). The header carries the
+ * stored public key and, as `head`, the last row's seq and hash: a record of where the chain
+ * ended at export time, only as trustworthy as the database it came from.
+ */
+function exportJsonl(a: LoadedAudit): string {
+  const last = a.entries[a.entries.length - 1] as { seq?: unknown; hash?: unknown } | undefined;
+  const head =
+    last && typeof last === 'object' && Number.isInteger(last.seq) && typeof last.hash === 'string'
+      ? { seq: last.seq as number, hash: last.hash }
+      : undefined;
+  const header = { federaAudit: 1, ...(a.embeddedKey ? { publicKey: a.embeddedKey } : {}), ...(head ? { head } : {}) };
+  const lines = [canonicalJson(header), ...a.entries.map((e) => (typeof e === 'string' ? e : canonicalJson(e)))];
+  return `${lines.join('\n')}\n`;
 }
 
 function describe(r: AuditVerifyResult, a: LoadedAudit, file: string): string {
