@@ -60,7 +60,8 @@ export interface HubOptions {
 
 /** Something the hub did, for logs and the dashboard. */
 export type HubEvent =
-  | { readonly type: 'online' | 'offline'; readonly clientId: string }
+  | { readonly type: 'online'; readonly clientId: string; readonly numExamples?: number }
+  | { readonly type: 'offline'; readonly clientId: string }
   | { readonly type: 'enrolled'; readonly clientId: string }
   | {
       readonly type: 'rejected';
@@ -76,6 +77,8 @@ export type HubEvent =
       readonly kind: TaskKindName;
       readonly ok: boolean;
       readonly error?: string;
+      /** SHA-256 hex of an accepted update's wire bytes (as the client signed it). */
+      readonly updateHash?: string;
     };
 
 /**
@@ -324,7 +327,7 @@ export class Hub {
         modelJson: this.opts.model ? JSON.stringify(this.opts.model) : '',
       },
     });
-    this.emit({ type: 'online', clientId: h.name });
+    this.emit({ type: 'online', clientId: h.name, ...(numExamples ? { numExamples } : {}) });
     this.notify();
     for (const t of this.tasks.values()) {
       if (t.clientId !== h.name) continue;
@@ -434,6 +437,7 @@ export class Hub {
     await this.opts.store.touchClient(id, checked.seq);
     const t = checked.task;
     this.uploads.get(id)?.delete(`u-${t.id}`);
+    if (checked.updateHash) t.updateHash = checked.updateHash;
     if (checked.outcome.ok) s.send({ case: 'ack', value: { taskId: t.id, seq: BigInt(checked.seq) } });
     else if (checked.invalid) this.refuse(s, checked.outcome.error.code, checked.outcome.error.message, t.id);
     t.settle(checked.outcome);
@@ -479,6 +483,7 @@ export class Hub {
                 kind,
                 ok: o.ok,
                 ...(o.ok ? {} : { error: o.error.code }),
+                ...(o.ok && t.updateHash ? { updateHash: t.updateHash } : {}),
               });
               deliver(k, { ...(o as Outcome<R>), bytesDown: t.bytesDown, bytesUp: t.bytesUp });
             },

@@ -7,10 +7,13 @@ export {
   validateEnrolment,
 } from './auth.js';
 export { makeCheckpoint, restoreCheckpoint } from './checkpoint.js';
+// The dashboard, /metrics and browser-client assets (packages/server/src/http).
+export * from './http/index.js';
 export { Hub, type HubEvent, type HubOptions } from './hub.js';
 export { NetworkGrid } from './network-grid.js';
+export { type ObserveOptions, RunObserver } from './observe.js';
 export { handlePredict, MAX_PREDICT_SAMPLES, type Predictor, parsePredictBody, TfjsPredictor } from './predict.js';
 export { FederaServer, type FederaServerOptions, type ServerRunResult, type TrainingPlan } from './server.js';
 export { MemoryStore } from './store/memory-store.js';
 export { SqliteStore } from './store/sqlite-store.js';
-export type { Checkpoint, ClientRow, RunRow, Store } from './store/store.js';
+export type { AuditRow, Checkpoint, ClientRow as EnrolledClientRow, RunRow, Store } from './store/store.js';

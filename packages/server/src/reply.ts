@@ -4,6 +4,7 @@ import {
   decodeReplyBody,
   equalBytes,
   type FrameOf,
+  hex,
   safeNumber,
   sha256,
   TaskKind,
@@ -31,6 +32,8 @@ export interface CheckedReply {
   readonly outcome: Outcome<unknown>;
   /** True when the client answered but its answer was refused (shape, NaN, hash, …). */
   readonly invalid: boolean;
+  /** SHA-256 hex of the accepted update's bytes (train replies). */
+  readonly updateHash?: string;
 }
 
 /**
@@ -126,6 +129,7 @@ export async function checkReply(c: ReplyContext): Promise<CheckedReply> {
       task,
       seq,
       invalid: false,
+      updateHash: hex(body.updateSha256),
       outcome: { ok: true, clientId, value: { clientId, update: weights, numExamples, metrics } },
     };
   } catch (e) {

@@ -17,10 +17,11 @@ import { validateEnrolment } from './auth.js';
 import { makeCheckpoint, restoreCheckpoint } from './checkpoint.js';
 import { Hub, type HubEvent, type HubOptions } from './hub.js';
 import { NetworkGrid } from './network-grid.js';
+import { type ObserveOptions, RunObserver } from './observe.js';
 import { handlePredict, type Predictor, sendJson } from './predict.js';
 import type { Store } from './store/store.js';
 
-export interface FederaServerOptions extends Omit<HubOptions, 'store' | 'log'> {
+export interface FederaServerOptions extends Omit<HubOptions, 'store' | 'log'>, ObserveOptions {
   readonly store: Store;
   /** Interface to listen on (default 127.0.0.1; '0.0.0.0' for every interface). */
   readonly host?: string;
@@ -30,7 +31,7 @@ export interface FederaServerOptions extends Omit<HubOptions, 'store' | 'log'> {
   readonly tls?: { readonly cert: string | Buffer; readonly key: string | Buffer };
   /** Serves POST /api/predict with the current global model. */
   readonly predictor?: Predictor;
-  /** Extra HTTP routes tried first (the dashboard): return true when handled. */
+  /** Extra HTTP routes, tried first: return true when handled. */
   readonly http?: (req: IncomingMessage, res: ServerResponse) => boolean;
   readonly log?: (line: string) => void;
 }
@@ -81,6 +82,7 @@ export interface ServerRunResult {
  */
 export class FederaServer {
   readonly hub: Hub;
+  private readonly observer: RunObserver;
   private readonly abort = new AbortController();
   private current: { runId: string; round: number; weights: Weights | undefined } = {
     runId: '',
@@ -97,6 +99,7 @@ export class FederaServer {
     hub: Hub,
   ) {
     this.hub = hub;
+    this.observer = new RunObserver(hub, opts.store, opts);
   }
 
   /** Starts listening; resolves once the port is bound. */
@@ -150,7 +153,7 @@ export class FederaServer {
 
   private route(req: IncomingMessage, res: ServerResponse): void {
     try {
-      if (this.opts.http?.(req, res)) return;
+      if (this.opts.http?.(req, res) || this.observer.http(req, res)) return;
     } catch (e) {
       sendJson(res, 500, { error: { code: 'E_INTERNAL', message: e instanceof Error ? e.message : String(e) } });
       return;
@@ -216,9 +219,17 @@ export class FederaServer {
     log(ckpt ? `resuming run ${runId} after round ${ckpt.round}` : `starting run ${runId}`);
     const signal = this.abort.signal;
     const minClients = plan.minClients ?? 1;
+    const strategyName = plan.strategy.name;
+    await this.observer.begin(
+      { runId, name: plan.name, strategy: strategyName, rounds: plan.rounds },
+      before,
+      this.hub.online().map((c) => c.id),
+    );
+    let weightsIn: Promise<void> = Promise.resolve();
     const finish = async (weights: Weights, stopReason: RunResult['stopReason'], rounds: readonly RoundRecord[]) => {
       if (stopReason !== 'aborted') {
         await store.finishRun(runId, stopReason);
+        this.observer.finished(true);
         log(`run ${runId} finished (${stopReason})`);
         this.hub.shutdown(CLOSE.finished, `run finished: ${stopReason}`);
       }
@@ -243,9 +254,16 @@ export class FederaServer {
       ...(plan.evaluateEvery !== undefined ? { evaluateEvery: plan.evaluateEvery } : {}),
       ...(plan.stopAtAccuracy !== undefined ? { stopAtAccuracy: plan.stopAtAccuracy } : {}),
       ...(plan.deadlineMs !== undefined ? { send: { deadlineMs: plan.deadlineMs } } : {}),
+      onRoundStart: (round, sampled) => {
+        weightsIn = this.observer.roundStart(round, sampled, this.current.weights);
+      },
+      onClientDone: (round, done, total) => this.observer.clientDone(round, done, total),
       onRound: async (record, weights) => {
         if (signal.aborted) return; // a round cut short by stop() is not recorded: it runs again on resume
-        await store.saveRound(runId, record, makeCheckpoint(record.round, weights, plan.strategy));
+        await weightsIn;
+        const audit = await this.observer.auditRow(runId, strategyName, record, weights);
+        await store.saveRound(runId, record, makeCheckpoint(record.round, weights, plan.strategy), audit);
+        this.observer.roundDone(record);
         this.current = { runId, round: record.round, weights };
         this.opts.predictor?.setWeights(weights);
         log(
@@ -264,6 +282,7 @@ export class FederaServer {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
+    this.observer.close();
     this.hub.shutdown(CLOSE.shutdown, 'server shutting down');
     await new Promise<void>((r) => this.wss.close(() => r()));
     this.server.closeAllConnections?.();

@@ -17,6 +17,8 @@ export interface PendingTask {
   readonly startedAt: number;
   bytesDown: number;
   bytesUp: number;
+  /** SHA-256 hex of the accepted update (train tasks). */
+  updateHash?: string;
   timer: ReturnType<typeof setTimeout> | undefined;
   grace: ReturnType<typeof setTimeout> | undefined;
   settle(o: Outcome<unknown>): void;

@@ -63,6 +63,7 @@ test('`federa server` and two `federa client`s train a config over the network a
     await server;
     await Promise.all(clients);
     const store = SqliteStore.open(db);
+    assert.equal((await store.auditRows()).length, 2, 'each round is in the audit chain');
     const runId = (lines.find((l) => l.startsWith('starting run ')) ?? '').split(' ')[2] as string;
     const rounds = await store.rounds(runId);
     assert.deepEqual(

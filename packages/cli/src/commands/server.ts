@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { FederaError } from '@federa/core';
+import { readFile, writeFile } from 'node:fs/promises';
+import { exportAuditPrivateKey, FederaError, generateAuditKeys, importAuditPrivateKey } from '@federa/core';
 import { FederaServer, SqliteStore, TfjsPredictor } from '@federa/server';
 import { buildFederation, createExperimentModel } from '@federa/sim';
 import { setupBackend, TfjsModelAdapter } from '@federa/tfjs';
@@ -19,7 +19,21 @@ export interface ServerCommandOptions {
   readonly cert?: string;
   readonly key?: string;
   readonly chunkMb: number;
+  /** The audit chain's signing key (base64 PKCS#8; created if missing). Default `<db>.audit-key`. */
+  readonly auditKey?: string;
   readonly log?: (line: string) => void;
+}
+
+/** The audit signing key in `path`, or a new one written there (mode 600). */
+async function auditKeys(path: string): Promise<CryptoKeyPair> {
+  try {
+    return await importAuditPrivateKey((await readFile(path, 'utf8')).trim());
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const keys = await generateAuditKeys();
+  await writeFile(path, `${await exportAuditPrivateKey(keys.privateKey)}\n`, { mode: 0o600 });
+  return keys;
 }
 
 /**
@@ -27,7 +41,9 @@ export interface ServerCommandOptions {
  * model, strategy (with privacy/compression wrappers), rounds, seed and evaluation apply as
  * in `federa run`; its data section only supplies the server's held-out test set. Progress is
  * checkpointed to the SQLite file `db` after every round: run the same command again after a
- * crash and the run resumes from the last completed round.
+ * crash and the run resumes from the last completed round. Every round is also appended to
+ * a signed, hash-chained audit log in the same database (`federa audit verify <db>`), and
+ * the dashboard is served at the server's http(s) root.
  */
 export async function serverCommand(config: RunConfig, o: ServerCommandOptions): Promise<void> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -60,6 +76,7 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
     model: { name: config.model, options: { seed: config.seed } },
     chunkBytes: Math.round(o.chunkMb * 2 ** 20),
     predictor: new TfjsPredictor(model),
+    audit: await auditKeys(o.auditKey ?? `${o.db}.audit-key`),
     log,
     ...(tls ? { tls } : {}),
   });
@@ -136,6 +153,7 @@ export function registerServerCommand(program: Command): Command {
     .option('--cert <pem>', 'TLS certificate (serve https/wss)')
     .option('--key <pem>', 'TLS private key')
     .option('--chunk-mb <n>', 'transfer chunk size in MiB', '1')
+    .option('--audit-key <file>', 'audit chain signing key (created if missing; default <db>.audit-key)')
     .option('--set <path=value...>', 'override a config field, e.g. --set rounds=50 (repeatable)')
     .action(async (o: Record<string, string | string[] | undefined>) => {
       const config = await loadConfig(o.config as string, (o.set as string[] | undefined) ?? []);
@@ -155,6 +173,7 @@ export function registerServerCommand(program: Command): Command {
         ...(o.cert ? { cert: o.cert as string } : {}),
         ...(o.key ? { key: o.key as string } : {}),
         chunkMb: Number(o.chunkMb ?? 1),
+        ...(o.auditKey ? { auditKey: o.auditKey as string } : {}),
       });
     });
 }

@@ -1,5 +1,5 @@
-import type { RoundRecord } from '@federa/core';
-import type { Checkpoint, ClientRow, RunRow, Store } from './store.js';
+import type { AuditHead, RoundRecord } from '@federa/core';
+import type { AuditRow, Checkpoint, ClientRow, RunRow, Store } from './store.js';
 
 /** A Store in memory (tests, benchmarks, throwaway servers): nothing survives the process. */
 export class MemoryStore implements Store {
@@ -7,6 +7,9 @@ export class MemoryStore implements Store {
   private readonly records = new Map<string, RoundRecord[]>();
   private readonly checkpoints = new Map<string, Checkpoint>();
   private readonly clientRows = new Map<string, ClientRow>();
+  private readonly audit: AuditRow[] = [];
+  /** The audit public key recorded with `setAuditKey`. */
+  auditKey: string | undefined;
 
   async findRun(name: string): Promise<RunRow | undefined> {
     return [...this.runs.values()].reverse().find((r) => r.name === name && r.status === 'running');
@@ -22,7 +25,8 @@ export class MemoryStore implements Store {
     if (r) this.runs.set(id, { ...r, status: 'finished', stopReason });
   }
 
-  async saveRound(runId: string, record: RoundRecord, c: Checkpoint): Promise<void> {
+  async saveRound(runId: string, record: RoundRecord, c: Checkpoint, audit?: AuditRow): Promise<void> {
+    if (audit) this.audit.push(audit);
     const list = (this.records.get(runId) ?? []).filter((r) => r.round !== record.round);
     this.records.set(
       runId,
@@ -37,6 +41,21 @@ export class MemoryStore implements Store {
 
   async rounds(runId: string): Promise<RoundRecord[]> {
     return [...(this.records.get(runId) ?? [])];
+  }
+
+  async auditHead(): Promise<AuditHead | undefined> {
+    const last = this.audit.at(-1);
+    if (!last) return undefined;
+    const e = JSON.parse(last.entry) as AuditHead;
+    return { seq: e.seq, hash: e.hash };
+  }
+
+  async auditRows(): Promise<AuditRow[]> {
+    return [...this.audit];
+  }
+
+  async setAuditKey(publicKey: string): Promise<void> {
+    this.auditKey = publicKey;
   }
 
   async getClient(id: string): Promise<ClientRow | undefined> {

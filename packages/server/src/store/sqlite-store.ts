@@ -1,8 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { RoundRecord } from '@federa/core';
+import { AUDIT_SQLITE, type AuditHead, type RoundRecord } from '@federa/core';
 import Database from 'better-sqlite3';
-import { type Checkpoint, type ClientRow, type RunRow, recordFromJson, recordToJson, type Store } from './store.js';
+import {
+  type AuditRow,
+  type Checkpoint,
+  type ClientRow,
+  type RunRow,
+  recordFromJson,
+  recordToJson,
+  type Store,
+} from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -55,6 +63,7 @@ export class SqliteStore implements Store {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.exec(SCHEMA);
+    db.exec(AUDIT_SQLITE.schema);
     return new SqliteStore(db, opts.keepCheckpoints ?? 2);
   }
 
@@ -77,8 +86,9 @@ export class SqliteStore implements Store {
     this.db.prepare("UPDATE runs SET status = 'finished', stop_reason = ? WHERE id = ?").run(stopReason, id);
   }
 
-  async saveRound(runId: string, record: RoundRecord, c: Checkpoint): Promise<void> {
+  async saveRound(runId: string, record: RoundRecord, c: Checkpoint, audit?: AuditRow): Promise<void> {
     this.db.transaction(() => {
+      if (audit) this.db.prepare(AUDIT_SQLITE.insert).run(audit.seq, audit.entry);
       this.db
         .prepare('INSERT OR REPLACE INTO rounds (run_id, round, record_json) VALUES (?, ?, ?)')
         .run(runId, record.round, recordToJson(record));
@@ -115,6 +125,31 @@ export class SqliteStore implements Store {
       record_json: string;
     }[];
     return rows.map((r) => recordFromJson(r.record_json));
+  }
+
+  async auditHead(): Promise<AuditHead | undefined> {
+    const r = this.db
+      .prepare(
+        `SELECT ${AUDIT_SQLITE.entryColumn} AS entry FROM ${AUDIT_SQLITE.table} ORDER BY ${AUDIT_SQLITE.seqColumn} DESC LIMIT 1`,
+      )
+      .get() as { entry: string } | undefined;
+    if (!r) return undefined;
+    const e = JSON.parse(r.entry) as AuditHead;
+    return { seq: e.seq, hash: e.hash };
+  }
+
+  async auditRows(): Promise<AuditRow[]> {
+    return this.db
+      .prepare(
+        `SELECT ${AUDIT_SQLITE.seqColumn} AS seq, ${AUDIT_SQLITE.entryColumn} AS entry FROM ${AUDIT_SQLITE.table} ORDER BY ${AUDIT_SQLITE.seqColumn}`,
+      )
+      .all() as AuditRow[];
+  }
+
+  async setAuditKey(publicKey: string): Promise<void> {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO ${AUDIT_SQLITE.metaTable} (key, value) VALUES (?, ?)`)
+      .run(AUDIT_SQLITE.publicKeyName, publicKey);
   }
 
   async getClient(id: string): Promise<ClientRow | undefined> {

@@ -1,4 +1,10 @@
-import type { RoundRecord } from '@federa/core';
+import type { AuditHead, RoundRecord } from '@federa/core';
+
+/** One row of the audit chain as stored (core's `auditRow`: seq and canonical JSON). */
+export interface AuditRow {
+  readonly seq: number;
+  readonly entry: string;
+}
 
 /** One training run the server knows. */
 export interface RunRow {
@@ -50,8 +56,14 @@ export interface Store {
   findRun(name: string): Promise<RunRow | undefined>;
   createRun(row: Omit<RunRow, 'status' | 'stopReason'>): Promise<void>;
   finishRun(id: string, stopReason: string): Promise<void>;
-  /** Records a completed round and its checkpoint in one transaction. */
-  saveRound(runId: string, record: RoundRecord, checkpoint: Checkpoint): Promise<void>;
+  /** Records a completed round, its checkpoint and (when auditing) its audit row in one transaction. */
+  saveRound(runId: string, record: RoundRecord, checkpoint: Checkpoint, audit?: AuditRow): Promise<void>;
+  /** The last audit row's { seq, hash }, to continue the chain after a restart. */
+  auditHead(): Promise<AuditHead | undefined>;
+  /** Every audit row in order. */
+  auditRows(): Promise<AuditRow[]>;
+  /** Records the audit chain's public key (base64) with the rows, for `federa audit verify`. */
+  setAuditKey(publicKey: string): Promise<void>;
   /** The checkpoint of the last completed round, if any. */
   latestCheckpoint(runId: string): Promise<Checkpoint | undefined>;
   /** The run's round records in order. */
