@@ -96,6 +96,30 @@ describe('CKKS through SEAL (N = 8192, coeffModBits [60, 60], scale 2^40)', () =
     }
   });
 
+  it('refuses mutated bytes with E_HE_BYTES and never lets SEAL trap (300 seeded mutations)', () => {
+    const ct = ckks.encrypt(keys.publicKey, new Float32Array([1, 2, 3]));
+    const wire = ct.toBytes();
+    ct.delete();
+    const rng = new Rng(1);
+    let parsed = 0;
+    for (let k = 0; k < 300; k++) {
+      const b = wire.slice();
+      // Half the mutations hit the headers (ours and SEAL's), half anywhere.
+      for (let j = 0, n = 1 + rng.int(8); j < n; j++) b[rng.int(k % 2 ? 200 : b.length)] = rng.int(256);
+      try {
+        ckks.fromBytes(b).delete();
+        parsed++; // a coefficient changed to another valid residue: still a well-formed ciphertext
+      } catch (e) {
+        assert.ok(e instanceof FederaError && e.code === 'E_HE_BYTES', String(e));
+      }
+    }
+    assert.ok(parsed < 200, `${parsed} parsed`);
+    // SEAL still works afterwards.
+    const again = ckks.encrypt(keys.publicKey, new Float32Array([4]));
+    assert.ok(Math.abs((ckks.decryptSum(keys.secretKey, again)[0] as number) - 4) < 1e-6);
+    again.delete();
+  });
+
   it('frees its WASM memory: 200 encrypt/serialize/add/delete rounds do not grow the heap', () => {
     const x = new Float32Array(4096).fill(0.5);
     const acc = ckks.encrypt(keys.publicKey, x);

@@ -115,6 +115,8 @@ export class Ckks {
   readonly scale: number;
   /** Largest |value| a sum may reach before it wraps modulo the data prime. */
   readonly limit: number;
+  /** Serialized size of one ciphertext and its metadata prefix (all but the coefficients). */
+  private readonly template: { size: number; prefix: Uint8Array };
 
   private constructor(
     readonly seal: CkksSeal,
@@ -124,6 +126,31 @@ export class Ckks {
     this.slots = h.encoder.slotCount;
     this.scale = 2 ** options.scaleBits;
     this.limit = 2 ** ((options.coeffModBits[0] as number) - options.scaleBits - 2);
+    this.template = this.ciphertextTemplate();
+  }
+
+  /**
+   * SEAL trusts the size fields of what it loads: a crafted header can make it read out of
+   * bounds and leave the WASM instance unusable. Every ciphertext of this context at this
+   * scale serializes to the same length with the same metadata prefix (header, parms_id,
+   * size, degree, scale, array header); only the coefficients differ. `fromBytes` checks
+   * both before SEAL parses anything, and SEAL then checks each coefficient < its prime.
+   */
+  private ciphertextTemplate(): { size: number; prefix: Uint8Array } {
+    const kg = this.seal.KeyGenerator(this.h.context);
+    const pk = kg.createPublicKey();
+    const encryptor = this.seal.Encryptor(this.h.context, pk);
+    const pt = this.seal.PlainText();
+    const ct = this.seal.CipherText();
+    try {
+      this.h.encoder.encode(new Float64Array(this.slots), this.scale, pt);
+      encryptor.encrypt(pt, ct);
+      const bytes = ct.saveArray(this.seal.ComprModeType.none);
+      const coefficients = ct.size * ct.polyModulusDegree * ct.coeffModulusSize * 8;
+      return { size: bytes.length, prefix: bytes.slice(0, bytes.length - coefficients) };
+    } finally {
+      for (const o of [ct, pt, encryptor, pk, kg]) o.delete();
+    }
   }
 
   /** Loads SEAL (once per process) and sets up a context; throws E_ARG for parameters SEAL refuses. */
@@ -307,6 +334,11 @@ export class Ckks {
         if (at + 4 > bytes.length) bad(`ciphertext ${i} is missing`);
         const size = v.getUint32(at, true);
         if (at + 4 + size > bytes.length) bad(`ciphertext ${i} is truncated`);
+        const { size: want, prefix } = this.template;
+        if (size !== want) bad(`ciphertext ${i} has ${size} bytes, this context's have ${want}`);
+        for (let j = 0; j < prefix.length; j++) {
+          if (bytes[at + 4 + j] !== prefix[j]) bad(`ciphertext ${i} does not have this context's layout (byte ${j})`);
+        }
         const ct = this.seal.CipherText();
         cts.push(ct);
         try {
