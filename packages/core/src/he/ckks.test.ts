@@ -90,6 +90,9 @@ describe('CKKS through SEAL (N = 8192, coeffModBits [60, 60], scale 2^40)', () =
       garbled.fill(0xab, 40, 200); // inside SEAL's own header and data
       assert.throws(() => ckks.fromBytes(garbled), code('E_HE_BYTES'));
       assert.throws(() => ckks.publicKeyFromBytes(new Uint8Array(100)), code('E_HE_KEY'));
+      const badKey = keys.publicKey.bytes.slice();
+      badKey[20] ^= 0xff; // inside SEAL's header
+      assert.throws(() => ckks.publicKeyFromBytes(badKey), /layout/);
     } finally {
       foreign.delete();
       mine.delete();

@@ -116,7 +116,7 @@ export class Ckks {
   /** Largest |value| a sum may reach before it wraps modulo the data prime. */
   readonly limit: number;
   /** Serialized size of one ciphertext and its metadata prefix (all but the coefficients). */
-  private readonly template: { size: number; prefix: Uint8Array };
+  private readonly template: { size: number; prefix: Uint8Array; key: { size: number; prefix: Uint8Array } };
 
   private constructor(
     readonly seal: CkksSeal,
@@ -136,7 +136,7 @@ export class Ckks {
    * size, degree, scale, array header); only the coefficients differ. `fromBytes` checks
    * both before SEAL parses anything, and SEAL then checks each coefficient < its prime.
    */
-  private ciphertextTemplate(): { size: number; prefix: Uint8Array } {
+  private ciphertextTemplate(): { size: number; prefix: Uint8Array; key: { size: number; prefix: Uint8Array } } {
     const kg = this.seal.KeyGenerator(this.h.context);
     const pk = kg.createPublicKey();
     const encryptor = this.seal.Encryptor(this.h.context, pk);
@@ -147,7 +147,14 @@ export class Ckks {
       encryptor.encrypt(pt, ct);
       const bytes = ct.saveArray(this.seal.ComprModeType.none);
       const coefficients = ct.size * ct.polyModulusDegree * ct.coeffModulusSize * 8;
-      return { size: bytes.length, prefix: bytes.slice(0, bytes.length - coefficients) };
+      // A public key is a size-2 ciphertext over all the primes (the key level).
+      const keyBytes = pk.saveArray(this.seal.ComprModeType.none);
+      const keyCoefficients = 2 * ct.polyModulusDegree * this.options.coeffModBits.length * 8;
+      return {
+        size: bytes.length,
+        prefix: bytes.slice(0, bytes.length - coefficients),
+        key: { size: keyBytes.length, prefix: keyBytes.slice(0, keyBytes.length - keyCoefficients) },
+      };
     } finally {
       for (const o of [ct, pt, encryptor, pk, kg]) o.delete();
     }
@@ -199,6 +206,14 @@ export class Ckks {
 
   /** A public key received as bytes (validated by SEAL against this context). */
   publicKeyFromBytes(bytes: Uint8Array): CkksPublicKey {
+    const { size, prefix } = this.template.key;
+    if (!(bytes instanceof Uint8Array) || bytes.length !== size || prefix.some((x, i) => bytes[i] !== x)) {
+      throw new FederaError(
+        'E_HE_KEY',
+        `CKKS public key bytes do not have this context's layout (${bytes?.length} bytes, expected ${size})`,
+        'send publicKey.bytes of a key made for the same CkksOptions',
+      );
+    }
     const pk = this.seal.PublicKey();
     try {
       pk.loadArray(this.h.context, bytes);
