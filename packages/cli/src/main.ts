@@ -1,5 +1,8 @@
 import { FederaError } from '@federa/core';
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommand } from './commands/audit.js';
+import { registerClientCommand } from './commands/client.js';
+import { registerServerCommand } from './commands/server.js';
 import { loadConfig } from './config/index.js';
 import { runCommand } from './run.js';
 
@@ -36,6 +39,9 @@ function program(): Command {
       const config = await loadConfig(path, sets);
       await runCommand(config, { overwrite: Boolean(o.overwrite) });
     });
+  registerServerCommand(cmd);
+  registerClientCommand(cmd);
+  registerAuditCommand(cmd);
   return cmd;
 }
 
