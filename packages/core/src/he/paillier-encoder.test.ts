@@ -111,4 +111,23 @@ describe('PaillierEncoder (packing, offset encoding, overflow bounds)', () => {
     const parsed = PaillierCiphertextVector.fromBytes(forged, pk);
     assert.throws(() => enc.decryptSum(sk, enc.addInto(pk, enc.accumulator(pk, 3), parsed)), code('E_HE_CORRUPT'));
   });
+
+  it('answers 300 seeded byte mutations with a FederaError or a well-formed vector, never a crash', () => {
+    const enc = new PaillierEncoder({ bits: 512, range: 1, clients: 4 });
+    const wire = enc.encrypt(pk, new Float32Array([0.1, -0.2, 0.3, 0.4, -0.5])).toBytes();
+    const rng = new Rng(9);
+    const codes = new Set<string>();
+    for (let k = 0; k < 300; k++) {
+      const b = wire.slice();
+      for (let j = 0, n = 1 + rng.int(4); j < n; j++) b[rng.int(k % 2 ? 48 : b.length)] = rng.int(256);
+      try {
+        const v = PaillierCiphertextVector.fromBytes(b, pk);
+        enc.decryptSum(sk, enc.addInto(pk, enc.accumulator(pk, v.length), v));
+      } catch (e) {
+        assert.ok(e instanceof FederaError, String(e));
+        codes.add(e.code);
+      }
+    }
+    for (const c of ['E_HE_BYTES', 'E_HE_KEY', 'E_HE_CORRUPT']) assert.ok(codes.has(c), `${[...codes]}`);
+  });
 });
