@@ -18,6 +18,15 @@ import { WebSocket } from 'ws';
 
 type Received = Frame & { case: NonNullable<Frame['case']> };
 
+/** What a test reply says (defaults: the task's own round and id, signed with the client's key). */
+interface ReplyOptions {
+  readonly seq: number;
+  readonly clientId: string;
+  readonly round?: number;
+  readonly taskId?: string;
+  readonly signer?: Identity;
+}
+
 /** A hand-driven protocol client for tests: sends exactly what it is told, good or bad. */
 export class RawClient {
   readonly frames: Received[] = [];
@@ -98,14 +107,14 @@ export class RawClient {
   }
 
   /** Uploads `update` for `task` (chunks), returns the signed Reply frame (not yet sent). */
-  async upload(
-    task: Task,
-    update: Weights | Uint8Array,
-    o: { seq: number; clientId: string; round?: number; taskId?: string; signer?: Identity },
-  ) {
+  async upload(task: Task, update: Weights | Uint8Array, o: ReplyOptions) {
     const bytes = update instanceof Uint8Array ? update : encodeWeights(update, { kind: 'update', round: task.round });
-    const id = `u-${task.taskId}`;
-    for (const f of chunkFrames(id, bytes, 1 << 20)) this.send(f);
+    for (const f of chunkFrames(`u-${task.taskId}`, bytes, 1 << 20)) this.send(f);
+    return this.replyFor(task, bytes, o);
+  }
+
+  /** The signed Reply frame for an update already uploaded as `u-<task id>`. */
+  async replyFor(task: Task, bytes: Uint8Array, o: ReplyOptions) {
     const body = toBinary(
       ReplyBodySchema,
       create(ReplyBodySchema, {
@@ -115,7 +124,7 @@ export class RawClient {
         seq: BigInt(o.seq),
         taskId: o.taskId ?? task.taskId,
         kind: task.kind,
-        updateId: id,
+        updateId: `u-${task.taskId}`,
         updateBytes: BigInt(bytes.byteLength),
         updateSha256: await sha256(bytes),
         numExamples: 10n,
