@@ -6,16 +6,17 @@
 //   npm run bench -- he [--quick]
 // The issue's yardstick: Python `phe` with gmpy2 encrypts one value in ~17 ms (59 values/s).
 // Last line: one JSON object of the figures.
-import { PrivateKey, PublicKey } from 'paillier-bigint';
+
 import {
   Ckks,
   generatePaillierKeys,
   PaillierCiphertextVector,
   PaillierEncoder,
   PaillierPublicKey,
+  Rng,
   splitPaillierKey,
-} from '../packages/core/src/he/index.js';
-import { Rng } from '../packages/core/src/rng.js';
+} from '@federa/core';
+import { PrivateKey, PublicKey } from 'paillier-bigint';
 
 const quick = process.argv.includes('--quick');
 const BITS = 2048;
