@@ -3,7 +3,6 @@ import {
   Assembler,
   asBytes,
   CLOSE,
-  chunkFrames,
   configToWire,
   DEFAULT_CHUNK_BYTES,
   decodeFrame,
@@ -31,7 +30,7 @@ import {
 } from '@federa/core';
 import type { WebSocket } from 'ws';
 import { checkEnrolment, type EnrolmentOptions } from './auth.js';
-import { BlobCache } from './blobs.js';
+import { BlobCache, blobFrames } from './blobs.js';
 import { checkReply } from './reply.js';
 import { Session, type Uploads } from './session.js';
 import type { Store } from './store/store.js';
@@ -360,13 +359,10 @@ export class Hub {
     const t = tasks[0];
     if (!t) throw new FederaError('E_UNKNOWN_TRANSFER', `no open task of '${id}' carries transfer '${w.transferId}'`);
     const from = safeNumber(w.offset, 'offset');
-    let at = from;
-    for (const f of chunkFrames(t.blob.id, t.blob.bytes, this.chunkBytes, from)) {
+    for (const { frame, bytes } of blobFrames(t.blob, this.chunkBytes, from)) {
       if (s.closed) return;
-      s.send(f);
-      const sent = Math.min(this.chunkBytes, t.blob.bytes.byteLength - at);
-      at += sent;
-      t.bytesDown += sent;
+      s.sendBytes(frame);
+      t.bytesDown += bytes;
       await s.drain();
     }
   }

@@ -31,6 +31,12 @@ export class Session {
     this.ws.send(encodeFrame(f));
   }
 
+  /** Sends an already encoded frame. */
+  sendBytes(frame: Uint8Array): void {
+    if (this.closed || this.ws.readyState !== 1) return;
+    this.ws.send(frame);
+  }
+
   refuse(code: string, message: string, ref = '', fatal = false): void {
     this.send({ case: 'error', value: { code, message, ref, fatal } });
   }
