@@ -52,6 +52,8 @@ export interface HubOptions {
   readonly rate?: { readonly perSecond: number; readonly burst: number };
   /** A client holding a task may be offline this long before the task fails E_DISCONNECTED (default 30 s). */
   readonly offlineGraceMs?: number;
+  /** A connection that has not authenticated after this many ms is closed (default 10 s). */
+  readonly helloTimeoutMs?: number;
   /** Order of outcomes handed to the strategy (default 'instruction': reproducible). */
   readonly order?: 'instruction' | 'arrival';
   readonly log?: (line: string) => void;
@@ -202,7 +204,13 @@ export class Hub {
           this.refuse(s, code, message, '', !s.ready);
         });
     });
-    ws.on('close', () => this.detach(s));
+    const helloTimer = setTimeout(() => {
+      if (!s.ready) this.refuse(s, 'E_AUTH', `no Hello within ${this.opts.helloTimeoutMs ?? 10_000} ms`, '', true);
+    }, this.opts.helloTimeoutMs ?? 10_000);
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      this.detach(s);
+    });
     ws.on('error', () => {});
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LocalGrid, runFederated, SoftmaxClient } from '@federa/core';
 import { softmaxInitial, softmaxShards, softmaxStrategy, startClient, startServer } from './testing/fixtures.js';
+import { RawClient } from './testing/raw-client.js';
 
 test('a run over the network equals the same seeded run in process, bit for bit', async () => {
   const shards = softmaxShards(3);
@@ -33,6 +34,52 @@ test('a run over the network equals the same seeded run in process, bit for bit'
     );
     assert.ok(r.rounds.every((x) => x.succeeded === 3 && x.bytesDown > 0 && x.bytesUp > 0));
     assert.deepEqual(await Promise.all(clients.map((c) => c.finished)), Array(3).fill('run finished: rounds'));
+  } finally {
+    for (const c of clients) c.stop();
+    await server.stop();
+  }
+});
+
+test('a client that misses the deadline is a failure of the round, not of the run; quorum holds rounds until enough clients are online', async () => {
+  const shards = softmaxShards(3);
+  const server = await startServer({ helloTimeoutMs: 200 });
+  const slow = {
+    train: async (ins: Parameters<SoftmaxClient['train']>[0]) => {
+      await new Promise((r) => setTimeout(r, 600));
+      return new SoftmaxClient(shards[2] as never, 'site-2').train(ins);
+    },
+    evaluate: (ins: Parameters<SoftmaxClient['evaluate']>[0]) =>
+      new SoftmaxClient(shards[2] as never, 'site-2').evaluate(ins),
+  };
+  const clients = [0, 1].map((k) =>
+    startClient(server.url, `site-${k}`, new SoftmaxClient(shards[k] as never, `site-${k}`)),
+  );
+  const silent = await RawClient.open(server.url);
+  try {
+    let started = 0;
+    const run = server.train({
+      name: 'deadline',
+      config: {},
+      seed: 3,
+      rounds: 2,
+      strategy: softmaxStrategy(),
+      initial: softmaxInitial(),
+      minClients: 3,
+      deadlineMs: 300,
+      onRound: () => {
+        started++;
+      },
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(started, 0, 'no round before 3 clients are online');
+    assert.ok((await silent.closed).code >= 4000, 'a connection that never says Hello is closed');
+    clients.push(startClient(server.url, 'site-2', slow as never));
+    const r = await run;
+    assert.equal(r.stopReason, 'rounds');
+    for (const rec of r.rounds) {
+      assert.equal(rec.succeeded, 2);
+      assert.match(rec.clients.find((c) => c.clientId === 'site-2')?.error ?? '', /deadline/);
+    }
   } finally {
     for (const c of clients) c.stop();
     await server.stop();
