@@ -10,9 +10,7 @@
 // --quick: 10 clients × 100k only. --max-clients / --max-params cap the grid (default 500 /
 // 1M); --full-max: largest n for full SecAgg (default 100; its neighbourhood is ≤ 255 anyway).
 // Last line: {"bench":"secagg", ...}
-import { Rng } from '@federa/core';
-// Until @federa/core re-exports secagg, import it from its folder.
-import { runSecAggRound } from '../packages/core/src/secagg/index.js';
+import { Rng, runSecAggRound } from '@federa/core';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -29,7 +29,7 @@ export {
   type SecAggParams,
   type SecAggPhase,
 } from './params.js';
-export { dequantize, quantize } from './quantize.js';
+export { dequantize as secAggDequantize, quantize as secAggQuantize } from './quantize.js';
 export { runSecAggRound, type SecAggDropout, type SecAggRoundOptions, type SecAggRoundResult } from './round.js';
 export {
   type SecAggDpOptions,
