@@ -26,7 +26,7 @@ export {
   sign,
   verify,
 } from './protocol/signing.js';
-export { Assembler, chunkFrames, safeNumber } from './protocol/transfer.js';
+export { Assembler, type ChunkInit, chunkFrames, safeNumber } from './protocol/transfer.js';
 export {
   type ClientEvent,
   decodeReplyBody,

@@ -1,11 +1,15 @@
 import { FederaError } from '@federa/core';
-import type { FrameInit } from './frames.js';
+/** One Chunk frame as `encodeFrame` takes it. */
+export interface ChunkInit {
+  readonly case: 'chunk';
+  readonly value: { transferId: string; offset: bigint; total: bigint; data: Uint8Array };
+}
 
 /**
  * The Chunk frames that carry `bytes[from..]` of transfer `id`, each at most `chunkBytes`
  * (views of `bytes`, no copy). A resumed transfer starts at the receiver's offset.
  */
-export function* chunkFrames(id: string, bytes: Uint8Array, chunkBytes: number, from = 0): Generator<FrameInit> {
+export function* chunkFrames(id: string, bytes: Uint8Array, chunkBytes: number, from = 0): Generator<ChunkInit> {
   if (!(Number.isInteger(chunkBytes) && chunkBytes > 0))
     throw new FederaError('E_ARG', `chunkBytes must be a positive integer, got ${chunkBytes}`);
   if (!(Number.isInteger(from) && from >= 0 && from <= bytes.byteLength)) {
