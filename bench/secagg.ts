@@ -10,6 +10,7 @@
 // --quick: 10 clients × 100k only. --max-clients / --max-params cap the grid (default 500 /
 // 1M); --full-max: largest n for full SecAgg (default 100; its neighbourhood is ≤ 255 anyway).
 // Last line: {"bench":"secagg", ...}
+import { diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto';
 import { Rng, runSecAggRound } from '@federa/core';
 
 const args = process.argv.slice(2);
@@ -139,6 +140,40 @@ for (const [n, m] of grid) {
   if (n <= fullMax && n > 10 && (m === 100_000 || n <= 10)) print(await secure(n, x, 'secagg'));
 }
 
+// Where the client's time goes: one X25519 → HKDF → AES key chain through WebCrypto (what
+// secagg does, isomorphic) against node:crypto doing the same, CPU time per chain.
+async function keyChainCpu(): Promise<{ webcrypto: number; node: number }> {
+  const s = globalThis.crypto.subtle;
+  const X = { name: 'X25519' };
+  const a = (await s.generateKey(X, true, ['deriveKey'])) as CryptoKeyPair;
+  const b = (await s.generateKey(X, true, ['deriveKey'])) as CryptoKeyPair;
+  const pubRaw = new Uint8Array(await s.exportKey('raw', b.publicKey));
+  const salt = new Uint8Array(16);
+  const info = new TextEncoder().encode('bench');
+  const chain = async () => {
+    const pub = await s.importKey('raw', pubRaw, X, false, []);
+    const ikm = await s.deriveKey({ name: 'X25519', public: pub }, a.privateKey, 'HKDF', false, ['deriveKey']);
+    return s.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt, info }, ikm, { name: 'AES-CTR', length: 128 }, false, [
+      'encrypt',
+    ]);
+  };
+  const N = 300;
+  await Promise.all(Array.from({ length: 20 }, chain));
+  let c0 = process.cpuUsage();
+  await Promise.all(Array.from({ length: N }, chain));
+  const webcrypto = cpuMs(c0) / N;
+  const na = generateKeyPairSync('x25519');
+  const nb = generateKeyPairSync('x25519');
+  c0 = process.cpuUsage();
+  for (let i = 0; i < N; i++)
+    hkdfSync('sha256', diffieHellman({ privateKey: na.privateKey, publicKey: nb.publicKey }), salt, info, 16);
+  return { webcrypto, node: cpuMs(c0) / N };
+}
+const chainCpu = await keyChainCpu();
+console.log(
+  `one X25519 → HKDF → AES key chain: WebCrypto ${chainCpu.webcrypto.toFixed(3)} ms CPU, node:crypto ${chainCpu.node.toFixed(3)} ms CPU`,
+);
+
 const target = rows.find((r) => r.n === 10 && r.m === 100_000 && r.mode === 'secagg+' && r.dropped === 0)!;
 console.log(
   `10 clients × 100k, SecAgg+ (complete at n = 10): ${target.round_ms.toFixed(0)} ms for the whole round in one process ` +
@@ -153,6 +188,8 @@ console.log(
     round_ms_10x100k: round(target.round_ms),
     parallel_ms_10x100k: round(target.client_max_ms + target.server_ms),
     cpu_ms_10x100k: round(target.round_cpu_ms),
+    key_chain_cpu_ms_webcrypto: Math.round(chainCpu.webcrypto * 1000) / 1000,
+    key_chain_cpu_ms_node: Math.round(chainCpu.node * 1000) / 1000,
     vs_flower: round(1000 / target.round_ms),
     cases: rows.map((r) => ({
       ...r,
