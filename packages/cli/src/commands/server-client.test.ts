@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteStore } from '@federa/server';
+import { Command } from 'commander';
 import { parseConfig } from '../config/index.js';
+import { registerAuditCommand } from './audit.js';
 import { clientCommand } from './client.js';
 import { serverCommand } from './server.js';
 
@@ -80,6 +82,11 @@ test('`federa server` and two `federa client`s train a config over the network a
     );
     assert.ok(rounds.every((r) => Number.isFinite(r.accuracy) && r.accuracy > 0));
     assert.ok(lines.some((l) => /shard-0-of-2: round 2: sent train result/.test(l)));
+    const out: string[] = [];
+    const program = new Command().exitOverride();
+    registerAuditCommand(program, { out: (t) => out.push(t), err: (t) => out.push(t) });
+    await program.parseAsync(['audit', 'verify', db], { from: 'user' });
+    assert.match(out.join(''), /OK/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
