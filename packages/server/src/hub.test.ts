@@ -152,6 +152,7 @@ test('connections that fail to authenticate, break the framing or flood are refu
       1009,
       'a frame over the limit closes the connection with 1009 (message too big)',
     );
+    assert.equal(server.hub.rejections.get('E_TOO_LARGE'), 1);
 
     for (let i = 0; i < 300; i++) ok.c.send({ case: 'ping', value: { timeMs: 0n } });
     assert.equal((await ok.c.error()).code, 'E_RATE_LIMITED');

@@ -211,7 +211,12 @@ export class Hub {
       clearTimeout(helloTimer);
       this.detach(s);
     });
-    ws.on('error', () => {});
+    ws.on('error', (e: Error & { code?: string }) => {
+      // ws closes the connection itself (1009 for a frame over maxPayload); record why.
+      const code = e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? 'E_TOO_LARGE' : 'E_SOCKET';
+      this.rejections.set(code, (this.rejections.get(code) ?? 0) + 1);
+      this.log(`connection ${s.clientId ?? s.remote} closed: ${code} ${e.message}`);
+    });
   }
 
   private refuse(s: Session, code: string, message: string, ref = '', fatal = false): void {
