@@ -67,6 +67,7 @@ const fedavgEps = list(flag('fedavg-eps') ?? (quick ? '8' : '1,2,8'));
 const fedavgClients = quick ? 200 : 1000;
 const trainSubset = quick ? 6000 : 0;
 
+const started = performance.now();
 const info = await setupBackend();
 console.log(`backend ${info.name}; δ = ${DELTA}; seed ${SEED}`);
 const mnist = await loadMnist();
@@ -283,6 +284,7 @@ function round4(x: number): number {
 }
 
 adapter.dispose();
+out.wall_s = Math.round((performance.now() - started) / 1000);
 console.log('\n| mechanism | z / σ | rounds | ε | δ | accuracy | non-private baseline |');
 console.log('|---|---|---|---|---|---|---|');
 for (const l of table) console.log(l);
