@@ -38,7 +38,6 @@ import {
   TrimmedMean,
   type Weights,
   withCompression,
-  withDifferentialPrivacy,
 } from '@federa/core';
 import {
   type AttackSpec,
@@ -68,6 +67,7 @@ import {
 import type { RunConfig } from './config/index.js';
 import { heteroServer } from './hetero.js';
 import { createProgress } from './progress/index.js';
+import { protect } from './protect.js';
 import { type RunSummary, renderReport, summarizeRun } from './report/index.js';
 import { RunDir } from './run-dir/index.js';
 
@@ -147,18 +147,7 @@ export interface ServerSide {
  * for). FedDF and FLTrust also need `server`: the held-out data and a model to train on it.
  */
 export function strategyFor(c: RunConfig, server: ServerSide = {}): Strategy {
-  let s = baseStrategy(c, server);
-  const p = c.privacy;
-  if (p.clipNorm !== null) {
-    s = withDifferentialPrivacy(s, {
-      clipNorm: p.clipNorm,
-      noiseMultiplier: p.noiseMultiplier,
-      delta: p.delta,
-      ...(p.targetQuantile !== null ? { adaptive: { targetQuantile: p.targetQuantile, lr: p.clipLr } } : {}),
-      ...(p.budget !== null ? { budget: p.budget } : {}),
-      ...(p.seeded ? { seed: `${c.seed}:dp` } : {}),
-    });
-  }
+  const s = protect(c, baseStrategy(c, server));
   return c.client.compress !== null ? withCompression(s, c.client.compress) : s;
 }
 

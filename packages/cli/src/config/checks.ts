@@ -23,6 +23,8 @@ export interface CheckView {
   models: string[] | null;
   strategy: { name: string; minClients: number };
   robust: { rule: string; detector: string };
+  secure: { aggregation: string };
+  privacy: { clipNorm: number | null; targetQuantile: number | null; budget: number | null };
   client: { compress: string | null };
 }
 
@@ -181,6 +183,45 @@ export function crossChecks(v: CheckView, raw: Record<string, unknown>, bad: Rea
       message: `holding out ${data.serverSamples} samples leaves none of the ${size.train} for the clients`,
       fix: 'hold out a small part, e.g. 1000',
     });
+  }
+  const sec = v.secure.aggregation;
+  if (sec !== 'off' && ok('secure.aggregation', 'strategy.name', 'robust', 'client.compress', 'models')) {
+    const why = (path: string, message: string, fix: string) => out.push({ path, message, fix });
+    const meanBased = ['fedavg', 'fedsgd', 'fedprox', 'fedavgm', 'fedadagrad', 'fedadam', 'fedyogi'];
+    if (!meanBased.includes(v.strategy.name)) {
+      why(
+        'secure.aggregation',
+        `${sec} gives the server only the sum of the updates; strategy ${v.strategy.name} needs each client's update`,
+        `use a mean-based strategy (${meanBased.join(', ')})`,
+      );
+    }
+    if (v.robust.rule !== 'none' || v.robust.detector !== 'off') {
+      why(
+        'secure.aggregation',
+        `${sec} hides each update, so a robust rule or detector cannot inspect it`,
+        "set robust.rule: none and robust.detector: 'off', or secure.aggregation: off",
+      );
+    }
+    if (v.client.compress !== null) {
+      why('client.compress', `${sec} needs dense updates`, 'set client.compress: null');
+    }
+    if (v.models !== null)
+      why('models', `${sec} does not combine with clients of several architectures`, 'remove models');
+    const p = v.privacy;
+    if (p.clipNorm !== null && (sec === 'paillier' || sec === 'ckks')) {
+      why(
+        'privacy.clipNorm',
+        `central DP-FedAvg clips each update on the server, which ${sec} hides`,
+        'use secure.aggregation: secagg or secaggPlus (clients add distributed noise before masking), or privacy.clipNorm: null',
+      );
+    }
+    if (p.clipNorm !== null && (p.targetQuantile !== null || p.budget !== null) && sec.startsWith('secagg')) {
+      why(
+        p.targetQuantile !== null ? 'privacy.targetQuantile' : 'privacy.budget',
+        'under secure aggregation the noise is distributed: adaptive clipping and the budget stop are not available',
+        'set privacy.targetQuantile and privacy.budget to null (ε is still reported every round)',
+      );
+    }
   }
   if (ok('robust', 'strategy.name') && (v.robust.rule !== 'none' || v.robust.detector !== 'off')) {
     if (v.strategy.name !== 'fedavg') {

@@ -68,6 +68,8 @@ describe('parseConfig', () => {
       stop: { accuracy: null },
       sim: { workers: 0, edges: 0, deadlineMs: null, stragglers: 0, computeSteps: null, computeSpread: 1 },
       privacy: {
+        sampleClipNorm: null,
+        sampleNoiseMultiplier: 1.1,
         clipNorm: null,
         noiseMultiplier: 1,
         delta: 1e-5,
@@ -76,6 +78,7 @@ describe('parseConfig', () => {
         budget: null,
         seeded: false,
       },
+      secure: { aggregation: 'off', clip: 1, bits: 32, threshold: null, dropout: 0, keyBits: 2048 },
       robust: { rule: 'none', f: 1, trim: 0.1, maxNorm: 1, tau: 1, detector: 'off' },
       attack: { kind: 'none', fraction: 0, scale: null, noiseStd: 1, target: 0, poisonFraction: 0.5, z: null },
       output: { dir: 'runs/mnist-fedavg' },
@@ -115,7 +118,7 @@ describe('parseConfig', () => {
       [
         'runs.yaml: data.partiton: unknown key — did you mean "data.partition"?',
         'runs.yaml: lr: unknown key — did you mean "client.lr"?',
-        'runs.yaml: zzzzzzzz: unknown key — remove it; the keys here are name, seed, rounds, data, model, models, transfer, strategy, client, distill, evaluate, stop, sim, privacy, robust, attack, output',
+        'runs.yaml: zzzzzzzz: unknown key — remove it; the keys here are name, seed, rounds, data, model, models, transfer, strategy, client, distill, evaluate, stop, sim, privacy, secure, robust, attack, output',
       ],
     );
   });

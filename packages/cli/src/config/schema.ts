@@ -21,6 +21,9 @@ export const ROBUST_RULES = [
   'fltrust',
 ] as const;
 
+/** How the server may see the updates: in the clear, masked (SecAgg), or encrypted (HE). */
+export const SECURE_AGGREGATION = ['off', 'secagg', 'secaggPlus', 'paillier', 'ckks'] as const;
+
 export const STRATEGIES = [
   'fedavg',
   'fedsgd',
@@ -418,6 +421,18 @@ export const runConfigSchema = z
       .prefault({}),
     privacy: z
       .strictObject({
+        sampleClipNorm: field(
+          z.number().positive().nullable(),
+          'Sample-level DP-SGD on every client (Abadi et al. 2016): per-example gradients clipped to this L2 norm C, Gaussian noise sigma·C on each lot; null = no DP-SGD.',
+          'a number > 0 or null',
+          '1',
+        ).default(null),
+        sampleNoiseMultiplier: field(
+          z.number().positive(),
+          'DP-SGD: noise multiplier sigma.',
+          'a number > 0',
+          '1.1',
+        ).default(1.1),
         clipNorm: field(
           z.number().positive().nullable(),
           'Client-level DP-FedAvg: clip each update to this L2 norm S and add Gaussian noise z·S to their sum; null = no DP.',
@@ -449,6 +464,47 @@ export const runConfigSchema = z
         ).default(false),
       })
       .describe('Differential privacy.')
+      .prefault({}),
+    secure: z
+      .strictObject({
+        aggregation: field(
+          z.enum(SECURE_AGGREGATION),
+          "The server learns only the sum of the round's updates: secagg (Bonawitz et al. 2017: pairwise masks, Shamir shares, survives dropouts), secaggPlus (Bell et al. 2020: masks among O(log n) neighbours), paillier or ckks (additively homomorphic encryption; the key holder decrypts the sum). off = plain updates. Mean-based strategies only.",
+          oneOf(SECURE_AGGREGATION),
+          'secaggPlus',
+        ).default('off'),
+        clip: field(
+          z.number().positive(),
+          'secagg, paillier: every coordinate of an update is clipped to [-clip, clip] before it is quantized into the ring or plaintext.',
+          'a number > 0',
+          '1',
+        ).default(1),
+        bits: field(
+          z.number().int().min(8).max(32),
+          'secagg: bits of the ring Z_2^k the masked, quantized updates live in.',
+          'an integer in [8, 32]',
+          '32',
+        ).default(32),
+        threshold: field(
+          z.number().positive().nullable(),
+          "secagg: shares needed to unmask (a fraction of each client's neighbourhood in (0, 1), or a count ≥ 2); null = a majority.",
+          'a number > 0 or null',
+          '0.5',
+        ).default(null),
+        dropout: field(
+          z.number().min(0).lt(1),
+          'secagg: simulated fraction of the round’s clients that drop out after sending their masked update (the protocol recovers their masks).',
+          'a number in [0, 1)',
+          '0.1',
+        ).default(0),
+        keyBits: field(
+          z.number().int().min(512),
+          'paillier: modulus bits of the key pair.',
+          'an integer ≥ 512',
+          '2048',
+        ).default(2048),
+      })
+      .describe('Secure aggregation and homomorphic encryption.')
       .prefault({}),
     robust: z
       .strictObject({

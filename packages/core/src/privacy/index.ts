@@ -5,6 +5,7 @@ export {
   type DifferentialPrivacyState,
   withDifferentialPrivacy,
 } from './dp-fedavg.js';
+export { type PrivacyLedgerOptions, withPrivacyLedger } from './ledger.js';
 export { type LocalDpOptions, withLocalDp } from './local-dp.js';
 export {
   addGaussianNoise,
