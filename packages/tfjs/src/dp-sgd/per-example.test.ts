@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { LabeledData } from '@federa/core';
+import { type LabeledData, subset } from '@federa/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { makeBatch } from '../adapter/batches.js';
 import { blobs, denseNet, maxDiff, useTestBackend } from '../adapter/fixtures.js';
+import { TfjsModelAdapter } from '../adapter/model-adapter.js';
+import { registerWasmKernels } from '../backend/kernels/register.js';
 import { clippedSumDense, densePlan } from './dense-fast.js';
 import { type ClippedSum, clippedSumGeneric } from './per-example.js';
 
@@ -174,4 +176,48 @@ test('densePlan refuses models the outer-product trick does not cover', () => {
   });
   assert.equal(densePlan(conv, trainable(conv)), null);
   for (const m of [withBn, functional, conv]) m.dispose();
+});
+
+test('the generic path on a small CNN: Σ clip(gᵢ) equals clipping the one-example gradients of adapter.gradient', async () => {
+  if (tf.getBackend() === 'wasm') registerWasmKernels(); // WASM's missing conv-gradient kernel
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({
+        name: 'conv',
+        inputShape: [5, 5, 1],
+        filters: 2,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }),
+      }),
+      tfl.layers.flatten({ name: 'flatten' }),
+      tfl.layers.dense({ name: 'out', units: 3, kernelInitializer: tfl.initializers.glorotUniform({ seed: 5 }) }),
+    ],
+  });
+  const adapter = new TfjsModelAdapter(model);
+  const data = { ...blobs(6, 25, 3, 8), sampleShape: [5, 5, 1] };
+  const per: Float32Array[] = [];
+  for (let i = 0; i < 6; i++) per.push((await adapter.gradient(subset(data, [i]))).gradient.data.slice());
+  const norms = per.map((g) => Math.hypot(...g));
+  const C = [...norms].sort((a, b) => a - b)[3] as number;
+  const want = new Float64Array(per[0]?.length ?? 0);
+  per.forEach((g, i) => {
+    const f = Math.min(1, C / (norms[i] as number));
+    for (let j = 0; j < g.length; j++) want[j] = (want[j] as number) + f * (g[j] as number);
+  });
+  const vars = trainable(model);
+  assert.equal(densePlan(model, vars), null, 'a CNN takes the generic path');
+  const batch = makeBatch(data, null, 0, 6);
+  const r = await read(clippedSumGeneric(model, vars, batch, C));
+  const got = new Float32Array(want.length);
+  let at = 0;
+  for (const s of r.sums) {
+    got.set(s, at);
+    at += s.length;
+  }
+  assert.ok(maxDiff(got, want) < 1e-5, 'generic clipped sum');
+  assert.equal(r.clipped, 2, 'the two largest of six are clipped');
+  batch.x.dispose();
+  batch.y.dispose();
+  adapter.dispose();
 });
