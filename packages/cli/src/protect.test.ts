@@ -78,3 +78,16 @@ describe('protected aggregation from the config', () => {
     assert.equal(strategyFor(parseConfig({ ...base, privacy: { sampleClipNorm: 1 } }, 'test')).name, 'fedavg+dpsgd');
   });
 });
+
+describe('DP-SGD from the config', () => {
+  it('every client trains with per-example clipping and noise, and reports its ε', async () => {
+    const rounds = await run({ privacy: { seeded: true, sampleClipNorm: 1, sampleNoiseMultiplier: 1.1 }, rounds: 2 });
+    const plain = await run({ rounds: 2 });
+    for (const r of rounds) {
+      assert.ok((r.metrics.train_dpsgd_epsilon ?? 0) > 0, JSON.stringify(r.metrics));
+      assert.ok(r.clients.every((c) => (c.metrics?.dpsgd_epsilon ?? 0) > 0));
+    }
+    assert.ok((rounds[1]?.metrics.train_dpsgd_epsilon ?? 0) > (rounds[0]?.metrics.train_dpsgd_epsilon ?? 0));
+    assert.notEqual(rounds[1]?.loss, plain[1]?.loss, 'the noisy, clipped training is not the plain one');
+  });
+});

@@ -13,6 +13,8 @@ import type {
 } from '@federa/core';
 import { FederaError, MemoryClientState, personalModel, splitControl, trainLocal } from '@federa/core';
 import type { TfjsModelAdapter } from './adapter/index.js';
+import { dpSgdFromConfig, dpSgdMetrics } from './dp-sgd/config.js';
+import type { DpSgdOptions } from './dp-sgd/options.js';
 
 /**
  * A federated client over a TF.js model and a local data set that never leaves it.
@@ -69,12 +71,13 @@ export class TfjsClient implements Client {
       this.adapter.setWeights(c.scaffold ? splitControl(ins.weights).model : ins.weights);
       initial = { initialLoss: (await this.adapter.evaluate(this.trainData)).loss };
     }
-    const r = await trainLocal(ins, this.state, (start, o) => this.sgd(start, o));
+    const dp = dpSgdFromConfig(c);
+    const r = await trainLocal(ins, this.state, (start, o) => this.sgd(start, o, dp));
     return {
       clientId: this.id,
       update: r.update,
       numExamples: this.trainData.y.length,
-      metrics: { ...r.metrics, ...initial },
+      metrics: { ...r.metrics, ...initial, ...dpSgdMetrics(c, ins.round, this.trainData.y.length) },
     };
   }
 
@@ -95,7 +98,7 @@ export class TfjsClient implements Client {
   }
 
   /** Core's LocalSgd on the TF.js adapter: the proximal anchor, SCAFFOLD's correction, FedRep's frozen part. */
-  private async sgd(start: Weights, o: LocalSgdOptions): Promise<LocalSgdResult> {
+  private async sgd(start: Weights, o: LocalSgdOptions, dpSgd?: DpSgdOptions): Promise<LocalSgdResult> {
     this.adapter.setWeights(start);
     const r = await this.adapter.train(this.trainData, {
       epochs: o.epochs,
@@ -107,6 +110,7 @@ export class TfjsClient implements Client {
       ...(o.anchor ? { proximalAnchor: o.anchor } : {}),
       ...(o.correction ? { gradientCorrection: o.correction } : {}),
       ...(o.trainOnly ? { trainOnly: o.trainOnly } : {}),
+      ...(dpSgd ? { dpSgd } : {}),
     });
     return { weights: this.adapter.getWeights(), steps: r.steps, loss: r.loss };
   }
