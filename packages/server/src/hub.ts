@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  Assembler,
   asBytes,
   CLOSE,
   configToWire,
@@ -22,19 +21,18 @@ import {
   errorInfo,
   FederaError,
   type Outcome,
-  peekHeader,
   type SendOptions,
   type TrainIns,
   type TrainRes,
-  WIRE_HEADER_BYTES,
 } from '@federa/core';
 import type { WebSocket } from 'ws';
 import { checkEnrolment, type EnrolmentOptions } from './auth.js';
 import { BlobCache, blobFrames } from './blobs.js';
 import { checkReply } from './reply.js';
-import { Session, type Uploads } from './session.js';
+import { Session } from './session.js';
 import type { Store } from './store/store.js';
 import { failure, type PendingTask, settleInOrder, type TaskKindName } from './tasks.js';
+import { UploadTable } from './uploads.js';
 
 /** Limits and timing of the client hub. */
 export interface HubOptions {
@@ -96,7 +94,7 @@ export class Hub {
   private readonly numExamples = new Map<string, number>();
   private readonly lastSeq = new Map<string, number>();
   private readonly tokenOwners = new Map<string, string>();
-  private readonly uploads = new Map<string, Uploads>();
+  private readonly uploads: UploadTable;
   private readonly tasks = new Map<string, PendingTask>();
   private readonly blobs = new BlobCache();
   private readonly listeners = new Set<(e: HubEvent) => void>();
@@ -110,6 +108,7 @@ export class Hub {
   constructor(private readonly opts: HubOptions) {
     this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.maxFrameBytes = opts.maxFrameBytes ?? this.chunkBytes + 64 * 1024;
+    this.uploads = new UploadTable(this.chunkBytes, (t) => this.maxUpdateBytes(t));
   }
 
   /** Loads enrolled clients' sequence numbers and token bindings from the store. */
@@ -327,7 +326,6 @@ export class Hub {
     s.key = key;
     this.numExamples.set(h.name, numExamples);
     this.sessions.set(h.name, s);
-    const up = this.uploads.get(h.name) ?? new Map();
     s.send({
       case: 'welcome',
       value: {
@@ -335,7 +333,7 @@ export class Hub {
         runId: this.runId,
         lastSeq: BigInt(this.lastSeq.get(h.name) ?? 0),
         chunkBytes: this.chunkBytes,
-        uploads: [...up.values()].map((a) => ({ transferId: a.id, offset: BigInt(a.received) })),
+        uploads: this.uploads.inProgress(h.name),
         modelJson: this.opts.model ? JSON.stringify(this.opts.model) : '',
       },
     });
@@ -381,45 +379,8 @@ export class Hub {
   }
 
   private chunk(s: Session, c: FrameOf<'chunk'>): void {
-    const id = s.clientId as string;
     const taskId = c.transferId.startsWith('u-') ? c.transferId.slice(2) : '';
-    const t = this.tasks.get(taskId);
-    if (!t || t.clientId !== id || t.kind !== 'train') {
-      throw new FederaError(
-        'E_UNKNOWN_TRANSFER',
-        `upload '${c.transferId}' is not for an open training task of '${id}'`,
-        "name uploads 'u-<task id>'",
-      );
-    }
-    if (c.data.byteLength > this.chunkBytes) {
-      throw new FederaError(
-        'E_TOO_LARGE',
-        `chunk of ${c.data.byteLength} bytes, more than the ${this.chunkBytes}-byte chunk size`,
-        'split uploads into Welcome.chunk_bytes pieces',
-      );
-    }
-    let up = this.uploads.get(id);
-    if (!up) this.uploads.set(id, (up = new Map()));
-    let a = up.get(c.transferId);
-    const offset = safeNumber(c.offset, 'offset');
-    const total = safeNumber(c.total, 'total');
-    if (!a || (offset === 0 && a.received > 0)) {
-      if (offset !== 0)
-        throw new FederaError('E_CHUNK_OFFSET', `upload '${c.transferId}' is unknown here; start it at offset 0`);
-      a = new Assembler(c.transferId, total, this.maxUpdateBytes(t));
-      up.set(c.transferId, a);
-    }
-    const before = a.received;
-    a.add(offset, total, c.data);
-    t.bytesUp += c.data.byteLength;
-    if (before < WIRE_HEADER_BYTES && a.received >= WIRE_HEADER_BYTES) {
-      try {
-        peekHeader(a.head(WIRE_HEADER_BYTES), { maxBytes: this.maxUpdateBytes(t) });
-      } catch (e) {
-        up.delete(c.transferId);
-        throw e;
-      }
-    }
+    this.uploads.add(s.clientId as string, this.tasks.get(taskId), c);
   }
 
   private maxUpdateBytes(t: PendingTask): number {
@@ -438,14 +399,14 @@ export class Hub {
         const t = this.tasks.get(taskId);
         return t && t.clientId === id ? t : undefined;
       },
-      upload: (updateId) => this.uploads.get(id)?.get(updateId),
+      upload: (updateId) => this.uploads.get(id, updateId),
       maxUpdateBytes: (t) => this.maxUpdateBytes(t),
     });
     // Authentic, fresh and addressed to an open task: the sequence number is spent even if the content is refused.
     this.lastSeq.set(id, checked.seq);
     await this.opts.store.touchClient(id, checked.seq);
     const t = checked.task;
-    this.uploads.get(id)?.delete(`u-${t.id}`);
+    this.uploads.delete(id, `u-${t.id}`);
     if (checked.updateHash) t.updateHash = checked.updateHash;
     if (checked.outcome.ok) s.send({ case: 'ack', value: { taskId: t.id, seq: BigInt(checked.seq) } });
     else if (checked.invalid) this.refuse(s, checked.outcome.error.code, checked.outcome.error.message, t.id);
@@ -484,7 +445,7 @@ export class Hub {
               this.tasks.delete(t.id);
               if (t.timer) clearTimeout(t.timer);
               if (t.grace) clearTimeout(t.grace);
-              this.uploads.get(t.clientId)?.delete(`u-${t.id}`);
+              this.uploads.delete(t.clientId, `u-${t.id}`);
               this.emit({
                 type: 'outcome',
                 clientId: t.clientId,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Assembler, encodeFrame, type FrameInit } from '@federa/client';
+import { encodeFrame, type FrameInit } from '@federa/client';
 import type { WebSocket } from 'ws';
 import { TokenBucket } from './auth.js';
 
@@ -54,6 +54,3 @@ export class Session {
     }
   }
 }
-
-/** A client's uploads in progress, kept across its reconnects: transfer id → assembler. */
-export type Uploads = Map<string, Assembler>;
