@@ -39,11 +39,11 @@ import { iidPartition, loadMnist } from '@federa/data';
 import { createModel, setupBackend, TfjsClient, TfjsModelAdapter } from '@federa/tfjs';
 // Until @federa/tfjs re-exports dp-sgd, import it by path (the same module instance).
 import {
-  DP_SGD_KEYS,
   dpSgdEpsilon,
   dpSgdFromConfig,
   dpSgdMetrics,
   dpSgdNoiseMultiplier,
+  withDpSgd,
 } from '../packages/tfjs/src/dp-sgd/index.js';
 
 const args = process.argv.slice(2);
@@ -158,12 +158,11 @@ if (!args.includes('--no-dpsgd')) {
   const parts = iidPartition(train.y.length, silos, new Rng(`${SEED}:partition`));
   const clients: [string, Client][] = parts.map((p, k) => [`silo${k}`, new Silo(`silo${k}`, subset(train, p))]);
   const nk = Math.min(...parts.map((p) => p.length));
-  const strategy = (lrate: number, extra: Record<string, number | string>) =>
-    new FedAvg({ fraction: 1, epochs: 1, batchSize: batch, lr: lrate, extraConfig: extra });
+  const fedavg = (lrate: number) => new FedAvg({ fraction: 1, epochs: 1, batchSize: batch, lr: lrate });
   console.log(
     `DP-SGD: ${silos} silos of ≥ ${nk} images, ${rounds} rounds, E = 1, B = ${batch} (q = ${(batch / nk).toFixed(4)}), C = ${clip}, lr ${lr}`,
   );
-  const base = await run(strategy(baseLr, {}), clients, rounds, 'DP-SGD baseline');
+  const base = await run(fedavg(baseLr), clients, rounds, 'DP-SGD baseline');
   console.log(
     `DP-SGD non-private baseline (plain SGD, lr ${baseLr}): ${(base.accuracy * 100).toFixed(2)}% (${base.wallS.toFixed(0)} s)`,
   );
@@ -185,13 +184,9 @@ if (!args.includes('--no-dpsgd')) {
       noiseMultiplier: sigma,
       delta: DELTA,
     });
-    const extra = {
-      [DP_SGD_KEYS.clip]: clip,
-      [DP_SGD_KEYS.noise]: sigma,
-      [DP_SGD_KEYS.delta]: DELTA,
-      [DP_SGD_KEYS.seed]: SEED,
-    };
-    const r = await run(strategy(lr, extra), clients, rounds, `DP-SGD ε=${target}`);
+    // withDpSgd sends the dpSgd* train-config keys; the silos read them with dpSgdFromConfig.
+    const dp = withDpSgd(fedavg(lr), { clipNorm: clip, noiseMultiplier: sigma, delta: DELTA, seed: SEED });
+    const r = await run(dp, clients, rounds, `DP-SGD ε=${target}`);
     const clipped = r.last?.clients.map((c) => c.metrics?.dpsgd_clipped ?? 0) ?? [];
     console.log(
       `DP-SGD ε ${spent.epsilon.toFixed(3)} (σ ${sigma.toFixed(3)}, ${spent.steps} steps, order ${spent.order}): ${(r.accuracy * 100).toFixed(2)}% (${r.wallS.toFixed(0)} s)`,
