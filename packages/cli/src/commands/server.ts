@@ -54,6 +54,22 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
       'remove them from the config for `federa server`',
     );
   }
+  if (config.models !== null || config.data.serverSamples > 0) {
+    throw new FederaError(
+      'E_CONFIG',
+      'heterogeneous models (models) and server-held data (data.serverSamples: FedDF, FLTrust) are not available over the network yet',
+      'simulate them with `federa run`, or remove them from the config',
+    );
+  }
+  if (config.secure.aggregation !== 'off') {
+    // In simulation these wrappers run the clients' protocol steps in the server process, on
+    // the plain updates: over the network that would protect nothing, so refuse it.
+    throw new FederaError(
+      'E_CONFIG',
+      `secure.aggregation '${config.secure.aggregation}' is not available over the network yet: its client steps would run on the server, on plain updates`,
+      "set secure.aggregation to 'off' (central DP with privacy.clipNorm works), or simulate it with `federa run`",
+    );
+  }
   const backend = await setupBackend({ log });
   const spec = experimentSpec(config);
   const model = new TfjsModelAdapter(await createExperimentModel(spec));
