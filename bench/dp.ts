@@ -20,31 +20,25 @@
 // Last line: {"bench":"dp","delta":1e-5,"dpsgd":[{"epsilon":…,"sigma":…,"accuracy":…},…],"dpsgd_baseline":…,…}
 import {
   type Client,
-  type EvaluateIns,
-  type EvaluateRes,
   FedAvg,
-  type LabeledData,
   LocalGrid,
   noiseMultiplierFor,
   Rng,
   runFederated,
   type Strategy,
-  sgdOptions,
   subset,
-  type TrainIns,
-  type TrainRes,
   withDifferentialPrivacy,
 } from '@federa/core';
 import { iidPartition, loadMnist } from '@federa/data';
-import { createModel, setupBackend, TfjsClient, TfjsModelAdapter } from '@federa/tfjs';
-// Until @federa/tfjs re-exports dp-sgd, import it by path (the same module instance).
 import {
+  createModel,
   dpSgdEpsilon,
-  dpSgdFromConfig,
-  dpSgdMetrics,
   dpSgdNoiseMultiplier,
+  setupBackend,
+  TfjsClient,
+  TfjsModelAdapter,
   withDpSgd,
-} from '../packages/tfjs/src/dp-sgd/index.js';
+} from '@federa/tfjs';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -78,48 +72,6 @@ const initial = adapter.getWeights();
 
 function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
-}
-
-/**
- * A silo for this bench: plain local SGD, or DP-SGD when the train config carries the
- * `dpSgd*` keys (dpSgdFromConfig), reporting `dpsgd_epsilon` (dpSgdMetrics).
- */
-class Silo implements Client {
-  constructor(
-    readonly id: string,
-    private readonly data: LabeledData,
-  ) {}
-
-  async train(ins: TrainIns): Promise<TrainRes> {
-    const o = sgdOptions(ins.config);
-    const dp = dpSgdFromConfig(ins.config);
-    adapter.setWeights(ins.weights);
-    const r = await adapter.train(this.data, {
-      epochs: o.epochs,
-      batchSize: o.batchSize,
-      lr: o.lr,
-      seed: o.seed,
-      ...(dp ? { dpSgd: dp } : {}),
-    });
-    const n = this.data.y.length;
-    return {
-      clientId: this.id,
-      update: adapter.getWeights().minus(ins.weights),
-      numExamples: n,
-      metrics: {
-        loss: r.loss,
-        steps: r.steps,
-        ...dpSgdMetrics(ins.config, ins.round, n),
-        ...(r.dpSgd ? { dpsgd_clipped: r.dpSgd.clippedFraction } : {}),
-      },
-    };
-  }
-
-  async evaluate(ins: EvaluateIns): Promise<EvaluateRes> {
-    adapter.setWeights(ins.weights);
-    const r = await adapter.evaluate(this.data);
-    return { clientId: this.id, loss: r.loss, numExamples: r.numExamples, metrics: { accuracy: r.accuracy } };
-  }
 }
 
 async function run(strategy: Strategy, clients: [string, Client][], n: number, label: string) {
@@ -156,7 +108,10 @@ const row = (cells: (string | number)[]) => table.push(`| ${cells.join(' | ')} |
 
 if (!args.includes('--no-dpsgd')) {
   const parts = iidPartition(train.y.length, silos, new Rng(`${SEED}:partition`));
-  const clients: [string, Client][] = parts.map((p, k) => [`silo${k}`, new Silo(`silo${k}`, subset(train, p))]);
+  const clients: [string, Client][] = parts.map((p, k) => [
+    `silo${k}`,
+    new TfjsClient(`silo${k}`, adapter, subset(train, p)),
+  ]);
   const nk = Math.min(...parts.map((p) => p.length));
   const fedavg = (lrate: number) => new FedAvg({ fraction: 1, epochs: 1, batchSize: batch, lr: lrate });
   console.log(
@@ -184,10 +139,9 @@ if (!args.includes('--no-dpsgd')) {
       noiseMultiplier: sigma,
       delta: DELTA,
     });
-    // withDpSgd sends the dpSgd* train-config keys; the silos read them with dpSgdFromConfig.
+    // withDpSgd sends the dpSgd* train-config keys; TfjsClient trains with DP-SGD when it sees them.
     const dp = withDpSgd(fedavg(lr), { clipNorm: clip, noiseMultiplier: sigma, delta: DELTA, seed: SEED });
     const r = await run(dp, clients, rounds, `DP-SGD ε=${target}`);
-    const clipped = r.last?.clients.map((c) => c.metrics?.dpsgd_clipped ?? 0) ?? [];
     console.log(
       `DP-SGD ε ${spent.epsilon.toFixed(3)} (σ ${sigma.toFixed(3)}, ${spent.steps} steps, order ${spent.order}): ${(r.accuracy * 100).toFixed(2)}% (${r.wallS.toFixed(0)} s)`,
     );
@@ -206,7 +160,6 @@ if (!args.includes('--no-dpsgd')) {
       sigma: round4(sigma),
       steps: spent.steps,
       accuracy: round4(r.accuracy),
-      clipped: round4(clipped.reduce((a, b) => a + b, 0) / Math.max(1, clipped.length)),
       wall_s: Math.round(r.wallS),
     });
   }
