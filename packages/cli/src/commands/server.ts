@@ -54,6 +54,13 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
       'remove them from the config for `federa server`',
     );
   }
+  if (config.transfer.from !== null) {
+    throw new FederaError(
+      'E_CONFIG',
+      'transfer learning (transfer.from) is not available over the network yet: clients build the zoo model the server names',
+      'simulate it with `federa run`, or remove transfer from the config',
+    );
+  }
   if (config.models !== null || config.data.serverSamples > 0) {
     throw new FederaError(
       'E_CONFIG',
