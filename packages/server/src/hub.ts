@@ -26,7 +26,7 @@ import {
   type TrainRes,
 } from '@federa/core';
 import type { WebSocket } from 'ws';
-import { checkEnrolment, type EnrolmentOptions } from './auth.js';
+import { checkEnrolment, type EnrolmentOptions, type TokenBucket } from './auth.js';
 import { BlobCache, blobFrames } from './blobs.js';
 import { checkReply } from './reply.js';
 import { Session } from './session.js';
@@ -46,7 +46,7 @@ export interface HubOptions {
   readonly maxFrameBytes?: number;
   /** Largest update accepted (default: twice the weights sent, plus 1 MiB). */
   readonly maxUpdateBytes?: number;
-  /** Per-connection frame rate limit (token bucket; default 500/s, burst 2,000). */
+  /** Frame rate limit per client (and per connection before it authenticates): a token bucket, default 500/s, burst 2,000. */
   readonly rate?: { readonly perSecond: number; readonly burst: number };
   /** A client holding a task may be offline this long before the task fails E_DISCONNECTED (default 30 s). */
   readonly offlineGraceMs?: number;
@@ -95,6 +95,7 @@ export class Hub {
   private readonly lastSeq = new Map<string, number>();
   private readonly tokenOwners = new Map<string, string>();
   private readonly uploads: UploadTable;
+  private readonly buckets = new Map<string, TokenBucket>();
   private readonly tasks = new Map<string, PendingTask>();
   private readonly blobs = new BlobCache();
   private readonly listeners = new Set<(e: HubEvent) => void>();
@@ -324,6 +325,10 @@ export class Hub {
     }
     s.clientId = h.name;
     s.key = key;
+    // The rate limit follows the client across reconnects (reconnecting does not refill it).
+    const bucket = this.buckets.get(h.name) ?? s.bucket;
+    this.buckets.set(h.name, bucket);
+    s.bucket = bucket;
     this.numExamples.set(h.name, numExamples);
     this.sessions.set(h.name, s);
     s.send({

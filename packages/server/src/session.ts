@@ -8,7 +8,8 @@ export class Session {
   readonly nonce = new Uint8Array(randomBytes(32));
   clientId: string | undefined;
   key: CryptoKey | undefined;
-  readonly bucket: TokenBucket;
+  /** The connection's frame budget; once authenticated, the client's own (shared by its reconnects). */
+  bucket: TokenBucket;
   /** Frames are handled one after another (a Reply after the chunks before it). */
   chain: Promise<void> = Promise.resolve();
   limited = 0;
