@@ -7,12 +7,9 @@ import {
   decodeFrame,
   type Frame,
   type FrameOf,
-  helloSigningBytes,
-  importPublicKey,
   PROTOCOL_VERSION,
   safeNumber,
   TaskKind,
-  verify,
 } from '@federa/client';
 import {
   type ClientInfo,
@@ -26,8 +23,9 @@ import {
   type TrainRes,
 } from '@federa/core';
 import type { WebSocket } from 'ws';
-import { checkEnrolment, type EnrolmentOptions, type TokenBucket } from './auth.js';
+import type { EnrolmentOptions, TokenBucket } from './auth.js';
 import { BlobCache, blobFrames } from './blobs.js';
+import { authenticate } from './enrol.js';
 import { checkReply } from './reply.js';
 import { Session } from './session.js';
 import type { Store } from './store/store.js';
@@ -278,42 +276,14 @@ export class Hub {
   }
 
   private async hello(s: Session, h: FrameOf<'hello'>): Promise<void> {
-    if (!/^[A-Za-z0-9._-]{1,128}$/.test(h.name)) {
-      throw new FederaError(
-        'E_AUTH',
-        `client name '${h.name.slice(0, 40)}' is not 1–128 letters, digits, '.', '_' or '-'`,
-      );
-    }
-    const key = await importPublicKey(h.publicKey);
-    if (!(await verify(key, h.signature, helloSigningBytes(s.nonce, h.name, h.publicKey)))) {
-      throw new FederaError('E_SIGNATURE', 'the Hello signature does not verify for this challenge and key');
-    }
-    const store = this.opts.store;
-    const known = await store.getClient(h.name);
-    const now = new Date().toISOString();
-    const numExamples = safeNumber(h.numExamples, 'num_examples');
-    if (known) {
-      if (!Buffer.from(known.publicKey).equals(Buffer.from(h.publicKey))) {
-        throw new FederaError(
-          'E_AUTH',
-          `client '${h.name}' is enrolled with another key`,
-          'use the identity file it enrolled with, or another name',
-        );
-      }
-      await store.putClient({ ...known, numExamples, lastSeen: now });
-    } else {
-      const d = checkEnrolment(this.opts.auth, h.token, h.name, (hash) => this.tokenOwners.get(hash));
-      if (!d.ok) throw new FederaError('E_AUTH', d.reason, 'pass a valid enrolment token (--token)');
-      await store.putClient({
-        id: h.name,
-        publicKey: h.publicKey,
-        tokenHash: d.tokenHash,
-        lastSeq: 0,
-        numExamples,
-        enrolledAt: now,
-        lastSeen: now,
-      });
-      if (d.tokenHash !== 'secret') this.tokenOwners.set(d.tokenHash, h.name);
+    const { key, numExamples, enrolled } = await authenticate(
+      h,
+      s.nonce,
+      this.opts.store,
+      this.opts.auth,
+      this.tokenOwners,
+    );
+    if (enrolled) {
       this.lastSeq.set(h.name, 0);
       this.emit({ type: 'enrolled', clientId: h.name });
       this.log(`enrolled ${h.name} from ${s.remote}`);
