@@ -73,4 +73,20 @@ test('dpSgdFromConfig and dpSgdMetrics read the train config keys', () => {
   const want = dpSgdEpsilon({ examples: 1000, batchSize: 50, epochs: 2, rounds: 7, noiseMultiplier: 1.2, delta: 1e-6 });
   assert.equal(m.dpsgd_epsilon, want.epsilon);
   assert.equal(m.dpsgd_sigma, 1.2);
+  // FedRep: the head epochs read the data too.
+  const rep = dpSgdMetrics({ ...c, personalLayers: '^out/', headEpochs: 1 }, 7, 1000);
+  const repWant = dpSgdEpsilon({
+    examples: 1000,
+    batchSize: 50,
+    epochs: 3,
+    rounds: 7,
+    noiseMultiplier: 1.2,
+    delta: 1e-6,
+  });
+  assert.equal(rep.dpsgd_epsilon, repWant.epsilon);
+  assert.ok((rep.dpsgd_epsilon as number) > (m.dpsgd_epsilon as number));
+  // maxSteps caps each pass: 2 + 2 steps per round here.
+  const capped = dpSgdMetrics({ ...c, personalLayers: '^out/', headEpochs: 1, maxSteps: 2 }, 7, 1000);
+  const cappedWant = new RdpAccountant().step(50 / 1000, 1.2, 7 * 4).epsilon(1e-6).epsilon;
+  assert.ok(Math.abs((capped.dpsgd_epsilon as number) - cappedWant) < 1e-12);
 });

@@ -1,5 +1,5 @@
-import { type Config, FederaError, type Metrics } from '@federa/core';
-import { dpSgdEpsilon } from './accounting.js';
+import { type Config, FederaError, type Metrics, RdpAccountant } from '@federa/core';
+import { dpSgdSteps } from './accounting.js';
 import type { DpSgdOptions } from './options.js';
 
 /**
@@ -47,7 +47,9 @@ export function dpSgdFromConfig(c: Config): DpSgdOptions | undefined {
  * The train metrics a DP-SGD client adds to its reply: `dpsgd_epsilon`, the ε (at the
  * config's `dpSgdDelta`, default 1e-5) of its examples after `round` rounds of this schedule
  * — an upper bound, as if it had trained in every round so far (`dpSgdEpsilon`) — and
- * `dpsgd_sigma`. Empty when the config asks no DP-SGD.
+ * `dpsgd_sigma`. FedRep's head pass (`personalLayers` with `headEpochs` > 0) reads the data
+ * before the update leaves too, so its steps count as well (each pass capped by `maxSteps`,
+ * as `trainLocal` runs them). Empty when the config asks no DP-SGD.
  *
  * @example
  * const m = dpSgdMetrics(ins.config, ins.round, trainData.y.length); // { dpsgd_epsilon: 0.83, dpsgd_sigma: 1.1 }
@@ -57,14 +59,19 @@ export function dpSgdMetrics(c: Config, round: number, examples: number): Metric
   if (!dp || examples === 0) return {};
   const delta = Number(c[DP_SGD_KEYS.delta] ?? 1e-5);
   const b = Number(c.batchSize ?? 0);
-  const { epsilon } = dpSgdEpsilon({
-    examples,
-    batchSize: b === Number.POSITIVE_INFINITY ? 0 : b,
-    epochs: Number(c.epochs ?? 1),
-    rounds: Math.max(1, round),
-    ...(c.maxSteps !== undefined ? { maxSteps: Number(c.maxSteps) } : {}),
-    noiseMultiplier: dp.noiseMultiplier,
-    delta,
-  });
-  return { dpsgd_epsilon: epsilon, dpsgd_sigma: dp.noiseMultiplier };
+  const pass = (epochs: number) =>
+    dpSgdSteps({
+      examples,
+      batchSize: b === Number.POSITIVE_INFINITY ? 0 : b,
+      epochs,
+      rounds: 1,
+      ...(c.maxSteps !== undefined ? { maxSteps: Number(c.maxSteps) } : {}),
+    });
+  const base = pass(Number(c.epochs ?? 1));
+  const head = c.personalLayers !== undefined ? Number(c.headEpochs ?? 0) : 0;
+  const perRound = base.steps + (head > 0 ? pass(head).steps : 0);
+  if (perRound === 0) return { dpsgd_epsilon: 0, dpsgd_sigma: dp.noiseMultiplier };
+  const rounds = Math.max(1, round);
+  const acc = new RdpAccountant().step(base.sampleRate, dp.noiseMultiplier, rounds * perRound);
+  return { dpsgd_epsilon: acc.epsilon(delta).epsilon, dpsgd_sigma: dp.noiseMultiplier };
 }
