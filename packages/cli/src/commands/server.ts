@@ -19,6 +19,8 @@ export interface ServerCommandOptions {
   readonly cert?: string;
   readonly key?: string;
   readonly chunkMb: number;
+  /** How long a client holding a task may stay offline before the task fails (default 30 s). */
+  readonly offlineGraceMs?: number;
   /** The audit chain's signing key (base64 PKCS#8; created if missing). Default `<db>.audit-key`. */
   readonly auditKey?: string;
   readonly log?: (line: string) => void;
@@ -98,6 +100,7 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
     auth: { tokens: o.tokens, ...(o.secret ? { secret: o.secret } : {}) },
     model: { name: config.model, options: { seed: config.seed } },
     chunkBytes: Math.round(o.chunkMb * 2 ** 20),
+    ...(o.offlineGraceMs !== undefined ? { offlineGraceMs: o.offlineGraceMs } : {}),
     predictor: new TfjsPredictor(model),
     audit: await auditKeys(o.auditKey ?? `${o.db}.audit-key`),
     log,
@@ -176,6 +179,11 @@ export function registerServerCommand(program: Command): Command {
     .option('--cert <pem>', 'TLS certificate (serve https/wss)')
     .option('--key <pem>', 'TLS private key')
     .option('--chunk-mb <n>', 'transfer chunk size in MiB', '1')
+    .option(
+      '--offline-grace <ms>',
+      'a client holding a task may be offline this long before it counts as failed',
+      '30000',
+    )
     .option('--audit-key <file>', 'audit chain signing key (created if missing; default <db>.audit-key)')
     .option('--set <path=value...>', 'override a config field, e.g. --set rounds=50 (repeatable)')
     .action(async (o: Record<string, string | string[] | undefined>) => {
@@ -196,6 +204,7 @@ export function registerServerCommand(program: Command): Command {
         ...(o.cert ? { cert: o.cert as string } : {}),
         ...(o.key ? { key: o.key as string } : {}),
         chunkMb: Number(o.chunkMb ?? 1),
+        offlineGraceMs: int('offline-grace', o.offlineGrace as string, 0) ?? 30_000,
         ...(o.auditKey ? { auditKey: o.auditKey as string } : {}),
       });
     });
