@@ -89,6 +89,7 @@ export class FederaClient {
   private ws: WireSocket | undefined;
   private welcome: Welcome | undefined;
   private local: Client | undefined;
+  private localReady: Promise<Client> | undefined;
   private seq = 0;
   private stopped = false;
   private attempts = 0;
@@ -227,8 +228,11 @@ export class FederaClient {
         this.chunkBytes = f.value.chunkBytes || this.chunkBytes;
         this.uploadsFrom = new Map(f.value.uploads.map((u) => [u.transferId, safeNumber(u.offset, 'upload offset')]));
         const info = welcomeInfo(f.value);
-        if (!this.local)
-          this.local = typeof this.opts.client === 'function' ? await this.opts.client(info) : this.opts.client;
+        // Frames are not serialised by the socket: a task may arrive while an async client
+        // factory is still running, so work() awaits the same promise.
+        const make = this.opts.client;
+        this.localReady ??= Promise.resolve(typeof make === 'function' ? make(info) : make);
+        this.local = await this.localReady;
         this.emit({ type: 'connected', welcome: info });
         return;
       }
@@ -308,7 +312,8 @@ export class FederaClient {
   }
 
   private async work(t: Task, weights: Weights): Promise<Result> {
-    const local = this.local as Client;
+    const local = this.local ?? (await this.localReady);
+    if (!local) throw new FederaError('E_STATE', 'a task arrived before the server welcomed this client');
     const clientId = this.welcome?.clientId ?? this.opts.name;
     const ins = { clientId, round: t.round, weights, config: configFromWire(t.config) };
     try {
