@@ -58,6 +58,13 @@ export class TfjsClient implements Client {
   async train(ins: TrainIns): Promise<TrainRes> {
     const c = ins.config;
     if (c.mode === 'gradient') {
+      if (dpSgdFromConfig(c)) {
+        throw new FederaError(
+          'E_CONFIG',
+          'DP-SGD needs local training steps; a full-batch gradient (FedSGD) would leave without noise',
+          'use strategy fedavg with DP-SGD, or client-level DP (privacy.clipNorm) with FedSGD',
+        );
+      }
       this.adapter.setWeights(ins.weights);
       const g = await this.adapter.gradient(this.trainData);
       const metrics: Metrics = c.reportInitialLoss ? { loss: g.loss, initialLoss: g.loss } : { loss: g.loss };
