@@ -24,7 +24,12 @@ export interface CheckView {
   strategy: { name: string; minClients: number };
   robust: { rule: string; detector: string };
   secure: { aggregation: string };
-  privacy: { clipNorm: number | null; targetQuantile: number | null; budget: number | null };
+  privacy: {
+    clipNorm: number | null;
+    targetQuantile: number | null;
+    budget: number | null;
+    sampleClipNorm: number | null;
+  };
   client: { compress: string | null };
 }
 
@@ -182,6 +187,17 @@ export function crossChecks(v: CheckView, raw: Record<string, unknown>, bad: Rea
       path: 'data.serverSamples',
       message: `holding out ${data.serverSamples} samples leaves none of the ${size.train} for the clients`,
       fix: 'hold out a small part, e.g. 1000',
+    });
+  }
+  if (
+    v.privacy.sampleClipNorm !== null &&
+    v.strategy.name === 'fedsgd' &&
+    ok('privacy.sampleClipNorm', 'strategy.name')
+  ) {
+    out.push({
+      path: 'privacy.sampleClipNorm',
+      message: 'DP-SGD clips and noises local training steps; FedSGD sends one full-batch gradient',
+      fix: 'use strategy.name: fedavg with DP-SGD, or privacy.clipNorm (client-level DP) with FedSGD',
     });
   }
   const sec = v.secure.aggregation;
