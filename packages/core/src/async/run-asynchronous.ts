@@ -153,9 +153,10 @@ export async function runAsynchronous(opts: AsyncRunOptions): Promise<AsyncRunRe
         break;
       }
       const made = await processArrival(f);
-      if (made && version % recordEvery === 0) await record(false);
       stopReason = stopNow();
-      if (!stopReason) fill();
+      if (stopReason) break; // the final record covers this arrival and the drained ones
+      if (made && version % recordEvery === 0) await record(false);
+      fill();
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
