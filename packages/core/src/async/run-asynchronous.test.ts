@@ -259,6 +259,46 @@ describe('runAsynchronous', () => {
     assert.equal(a.updates, 0);
   });
 
+  it('resumes from a checkpoint (startVersion + restored FedBuff), records every N versions, evaluates every M', async () => {
+    const fed = nonIidFederation({ sizes: [20, 30, 20, 30], seed: 2 });
+    const first = new FedBuff({ ...local, bufferSize: 3 });
+    const evaluated: number[] = [];
+    const evaluate = async (w: typeof fed.w0, v: number) => {
+      evaluated.push(v);
+      return evaluateSoftmax(w, fed.test);
+    };
+    const common = { grid: fed.grid, seed: 1, concurrency: 2, order: 'start' as const, evaluate };
+    const a = await runAsynchronous({ ...common, strategy: first, initial: fed.w0, updates: 7 });
+    assert.equal(a.version, 2);
+    assert.equal(first.buffered, 1, 'the 7th update waits in the buffer');
+    const second = new FedBuff({ ...local, bufferSize: 3 });
+    second.restore(first.state());
+    evaluated.length = 0;
+    const b = await runAsynchronous({
+      ...common,
+      strategy: second,
+      initial: a.weights,
+      startVersion: a.version,
+      versions: 8,
+      recordEvery: 2,
+      evaluateEvery: 4,
+    });
+    assert.equal(b.stopReason, 'versions');
+    assert.equal(b.version, 8);
+    // 6 new versions, the first after 2 more updates (1 was buffered): 2 + 5·3 = 17.
+    assert.equal(b.updates, 17);
+    assert.deepEqual(
+      b.records.map((r) => r.version),
+      [4, 6, 8],
+    );
+    assert.deepEqual(evaluated, [4, 8]);
+    assert.ok(Number.isNaN(b.records[1]?.accuracy ?? 0));
+    assert.equal(
+      b.records.reduce((n, r) => n + r.succeeded, 0),
+      17,
+    );
+  });
+
   it('validates its options', async () => {
     const fed = nonIidFederation({ sizes: [20], seed: 1 });
     const base = { grid: fed.grid, strategy: new FedAsync({ ...local, alpha: 0.5 }), initial: fed.w0, seed: 1 };
