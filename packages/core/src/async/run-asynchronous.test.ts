@@ -299,6 +299,36 @@ describe('runAsynchronous', () => {
     );
   });
 
+  it('throws a failing strategy after the clients in flight finished', async () => {
+    let running = 0;
+    const slow: Client = {
+      train: async () => {
+        running++;
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        return { clientId: 'x', update: vec([1, 1, 1]), numExamples: 1, metrics: {} };
+      },
+      evaluate: async () => ({ clientId: 'x', loss: 0, numExamples: 1, metrics: {} }),
+    };
+    const broken = Object.assign(new FedBuff({ ...local, bufferSize: 1 }), {
+      apply: () => {
+        throw new Error('strategy bug');
+      },
+    });
+    await assert.rejects(
+      runAsynchronous({
+        grid: new LocalGrid(['a', 'b', 'c'].map((id) => [{ id }, slow] as [ClientInfo, Client])),
+        strategy: broken,
+        initial: vec(),
+        seed: 1,
+        concurrency: 3,
+        updates: 5,
+      }),
+      /strategy bug/,
+    );
+    assert.equal(running, 0);
+  });
+
   it('validates its options', async () => {
     const fed = nonIidFederation({ sizes: [20], seed: 1 });
     const base = { grid: fed.grid, strategy: new FedAsync({ ...local, alpha: 0.5 }), initial: fed.w0, seed: 1 };

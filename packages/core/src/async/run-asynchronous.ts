@@ -83,7 +83,9 @@ export interface AsyncRunResult {
  * Stops at `updates` folded-in updates, at version `versions`, on abort, when no client is
  * idle, or after `maxConsecutiveFailures` failures in a row; it then waits for the clients
  * still in flight (their replies are recorded as drained, not applied). Client failures are
- * data in the records, never thrown; the loop throws for bad options or a failing strategy.
+ * data in the records, never thrown; the loop throws for bad options or a failing strategy
+ * (after waiting for the clients in flight). Memory: the model versions that clients in
+ * flight started from are kept (at most `concurrency` + 1 models).
  *
  * @example
  * const r = await runAsynchronous({ grid, strategy: new FedBuff({ bufferSize: 5, epochs: 1, batchSize: 10, lr: 0.1 }),
@@ -158,6 +160,9 @@ export async function runAsynchronous(opts: AsyncRunOptions): Promise<AsyncRunRe
       if (made && version % recordEvery === 0) await record(false);
       fill();
     }
+  } catch (e) {
+    await flights.drain(); // leave the grid idle before reporting the strategy's failure
+    throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
