@@ -43,7 +43,7 @@ export class Flights {
   start(ins: TrainIns, version: number): Flight {
     const f: Flight = { seq: this.seq++, clientId: ins.clientId, version, base: ins.weights };
     this.open.set(f.seq, f);
-    void first(this.grid.train([ins], this.send), ins.clientId).then((o) => {
+    void first(() => this.grid.train([ins], this.send), ins.clientId).then((o) => {
       f.outcome = o;
       this.settled.push(f);
       this.poke();
@@ -93,9 +93,9 @@ export class Flights {
   }
 }
 
-async function first(it: AsyncIterable<Outcome<TrainRes>>, clientId: string): Promise<Outcome<TrainRes>> {
+async function first(call: () => AsyncIterable<Outcome<TrainRes>>, clientId: string): Promise<Outcome<TrainRes>> {
   try {
-    for await (const o of it) return o;
+    for await (const o of call()) return o;
     return {
       ok: false,
       clientId,
