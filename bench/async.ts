@@ -11,17 +11,19 @@ import {
   blobs,
   type Client,
   type ClientInfo,
+  DelayedGrid,
   evaluateSoftmax,
+  FedAsync,
   FedAvg,
+  FedBuff,
   LocalGrid,
   Rng,
+  runAsynchronous,
   runFederated,
   SoftmaxClient,
   subset,
   type Weights,
 } from '@federa/core';
-// TODO(lead): import from '@federa/core' once core's index re-exports ./async/index.js.
-import { DelayedGrid, FedAsync, FedBuff, runAsynchronous } from '../packages/core/src/async/index.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');

@@ -1,4 +1,5 @@
 export * from './aggregate/index.js';
+export * from './async/index.js';
 export * from './audit/index.js';
 export { type ClientState, MemoryClientState } from './client-state.js';
 export * from './codec/index.js';

@@ -1,8 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { evaluateSoftmax, LocalGrid, MemoryClientState, SoftmaxClient, subset, type Weights } from '@federa/core';
-// TODO(lead): import these from '@federa/core' once core's index re-exports ./async/index.js.
-import { FedAsync, FedBuff, runAsynchronous } from '../../core/src/async/index.js';
+import {
+  evaluateSoftmax,
+  FedAsync,
+  FedBuff,
+  LocalGrid,
+  MemoryClientState,
+  runAsynchronous,
+  SoftmaxClient,
+  subset,
+  type Weights,
+} from '@federa/core';
 import { PoolGrid } from './pool-grid.js';
 import { createClientFactory, type SoftmaxSpec, softmaxData } from './testing/softmax-runtime.js';
 
