@@ -20,6 +20,7 @@ import {
   FedSGD,
   FedYogi,
   FLTrust,
+  type GlobalEvaluator,
   type Grid,
   Krum,
   type LabeledData,
@@ -64,6 +65,7 @@ import {
   TfjsModelAdapter,
   tfjsDistiller,
 } from '@federa/tfjs';
+import { isAsynchronous, runAsyncSimulation } from './async-run.js';
 import type { RunConfig } from './config/index.js';
 import { heteroServer } from './hetero.js';
 import { createProgress } from './progress/index.js';
@@ -191,6 +193,13 @@ function baseStrategy(c: RunConfig, server: ServerSide): Strategy {
       return new FedPer({ ...base, personalLayers: st.personalLayers });
     case 'fedrep':
       return new FedRep({ ...base, personalLayers: st.personalLayers, headEpochs: st.headEpochs });
+    case 'fedbuff':
+    case 'fedasync':
+      throw new FederaError(
+        'E_CONFIG',
+        `${st.name} is asynchronous: it has no synchronous rounds to build a Strategy for`,
+        'run it with simulate() (runAsyncSimulation), or use asyncStrategyFor(config)',
+      );
     case 'feddf': {
       if (server.hetero) return new FedDFHetero({ ...base, ...server.hetero });
       const { data, adapter } = needServer(server, 'strategy feddf distils on the server');
@@ -338,26 +347,28 @@ export async function simulate(config: RunConfig, hooks: SimulateHooks = {}): Pr
     ...(hetero ? { hetero } : {}),
   };
   try {
-    const strategy = strategyFor(config, server);
-    const result = await runFederated({
-      grid,
-      strategy: config.sim.edges > 0 ? expandEdgeRecords(strategy) : strategy,
-      initial,
-      rounds: config.rounds,
-      seed: config.seed,
-      evaluateEvery: config.evaluate.every,
-      ...(config.sim.deadlineMs !== null ? { send: { deadlineMs: config.sim.deadlineMs } } : {}),
-      ...(config.stop.accuracy !== null ? { stopAtAccuracy: config.stop.accuracy } : {}),
-      evaluate: async (w) => {
-        const on = config.evaluate.on === 'train' ? federation.train : federation.test;
-        model.setWeights(hetero ? hetero.headline(w) : w);
-        const r = await model.evaluate(on);
-        const metrics: Record<string, number> = { macroF1: r.macroF1, ...(await hetero?.evaluateOthers(w, on)) };
-        if (backdoor) metrics.backdoorAsr = (await model.evaluate(backdoor)).accuracy;
-        return { loss: r.loss, accuracy: r.accuracy, metrics };
-      },
-      ...hooks,
-    });
+    const evaluate: GlobalEvaluator = async (w) => {
+      const on = config.evaluate.on === 'train' ? federation.train : federation.test;
+      model.setWeights(hetero ? hetero.headline(w) : w);
+      const r = await model.evaluate(on);
+      const metrics: Record<string, number> = { macroF1: r.macroF1, ...(await hetero?.evaluateOthers(w, on)) };
+      if (backdoor) metrics.backdoorAsr = (await model.evaluate(backdoor)).accuracy;
+      return { loss: r.loss, accuracy: r.accuracy, metrics };
+    };
+    const result = isAsynchronous(config)
+      ? await runAsyncSimulation(config, grid, initial, evaluate, hooks)
+      : await runFederated({
+          grid,
+          strategy: config.sim.edges > 0 ? expandEdgeRecords(strategyFor(config, server)) : strategyFor(config, server),
+          initial,
+          rounds: config.rounds,
+          seed: config.seed,
+          evaluateEvery: config.evaluate.every,
+          ...(config.sim.deadlineMs !== null ? { send: { deadlineMs: config.sim.deadlineMs } } : {}),
+          ...(config.stop.accuracy !== null ? { stopAtAccuracy: config.stop.accuracy } : {}),
+          evaluate,
+          ...hooks,
+        });
     model.setWeights(hetero ? hetero.headline(result.weights) : result.weights);
     const clientEval = config.evaluate.clients ? await evaluateClients(grid, result) : new Map();
     return { result, clientEval, federation, model, backend, attackers };

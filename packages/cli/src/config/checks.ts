@@ -200,6 +200,29 @@ export function crossChecks(v: CheckView, raw: Record<string, unknown>, bad: Rea
       fix: 'use strategy.name: fedavg with DP-SGD, or privacy.clipNorm (client-level DP) with FedSGD',
     });
   }
+  if ((v.strategy.name === 'fedbuff' || v.strategy.name === 'fedasync') && ok('strategy.name')) {
+    const sim = (raw.sim ?? {}) as Record<string, unknown>;
+    const bad: [string, boolean, string][] = [
+      ['sim.edges', typeof sim.edges === 'number' && sim.edges > 0, 'edge aggregators work on synchronous rounds'],
+      ['secure.aggregation', v.secure.aggregation !== 'off', 'secure aggregation is a per-round protocol'],
+      ['privacy.clipNorm', v.privacy.clipNorm !== null, 'DP-FedAvg noises a round’s sum'],
+      [
+        'robust.rule',
+        v.robust.rule !== 'none' || v.robust.detector !== 'off',
+        'robust rules compare a round’s updates',
+      ],
+      ['models', v.models !== null, 'FedDF fuses a round’s models'],
+    ];
+    for (const [path, on, why] of bad) {
+      if (on) {
+        out.push({
+          path,
+          message: `${v.strategy.name} applies updates one by one as they arrive; ${why}`,
+          fix: `remove ${path}, or use a synchronous strategy such as fedavg`,
+        });
+      }
+    }
+  }
   const sec = v.secure.aggregation;
   if (sec !== 'off' && ok('secure.aggregation', 'strategy.name', 'robust', 'client.compress', 'models')) {
     const why = (path: string, message: string, fix: string) => out.push({ path, message, fix });

@@ -61,10 +61,16 @@ describe('parseConfig', () => {
         lambda: 0.1,
         personalLayers: '^out/',
         headEpochs: 5,
+        bufferSize: 10,
+        alpha: 0.6,
+        staleness: 'polynomial',
+        stalenessA: 0.5,
+        stalenessB: 4,
       },
       client: { epochs: 1, batchSize: 10, lr: 0.1, compress: null },
       distill: { steps: 100, batchSize: 64, lr: 0.001, temperature: 1 },
       evaluate: { every: 1, fraction: 0, on: 'test', clients: true },
+      async: { concurrency: 10, order: 'start', maxStaleness: null },
       stop: { accuracy: null },
       sim: { workers: 0, edges: 0, deadlineMs: null, stragglers: 0, computeSteps: null, computeSpread: 1 },
       privacy: {
@@ -118,7 +124,7 @@ describe('parseConfig', () => {
       [
         'runs.yaml: data.partiton: unknown key — did you mean "data.partition"?',
         'runs.yaml: lr: unknown key — did you mean "client.lr"?',
-        'runs.yaml: zzzzzzzz: unknown key — remove it; the keys here are name, seed, rounds, data, model, models, transfer, strategy, client, distill, evaluate, stop, sim, privacy, secure, robust, attack, output',
+        'runs.yaml: zzzzzzzz: unknown key — remove it; the keys here are name, seed, rounds, data, model, models, transfer, strategy, client, distill, evaluate, async, stop, sim, privacy, secure, robust, attack, output',
       ],
     );
   });

@@ -39,6 +39,8 @@ export const STRATEGIES = [
   'fedper',
   'fedrep',
   'feddf',
+  'fedbuff',
+  'fedasync',
 ] as const;
 
 export type DatasetName = (typeof DATASETS)[number];
@@ -252,6 +254,31 @@ const strategySchema = z
       '^out/',
     ).default('^out/'),
     headEpochs: field(posInt(), "FedRep: epochs on the client's head per round.", 'a positive integer', '5').default(5),
+    bufferSize: field(
+      posInt(),
+      'FedBuff: updates buffered before the server applies them (K; the paper uses 10).',
+      'a positive integer',
+      '10',
+    ).default(10),
+    alpha: field(
+      z.number().gt(0).max(1),
+      'FedAsync: mixing weight alpha of w ← (1 − alpha_t)·w + alpha_t·w_k.',
+      'a number in (0, 1]',
+      '0.6',
+    ).default(0.6),
+    staleness: field(
+      z.enum(['constant', 'polynomial', 'hinge']),
+      'FedBuff / FedAsync: how an update t versions stale is weighted: constant 1, polynomial (t+1)^-a, hinge 1 for t ≤ b then 1/(a(t−b)+1).',
+      'one of constant | polynomial | hinge',
+      'polynomial',
+    ).default('polynomial'),
+    stalenessA: field(z.number().gt(0), 'Staleness function parameter a.', 'a number > 0', '0.5').default(0.5),
+    stalenessB: field(
+      nonNegInt(),
+      'Hinge staleness: versions tolerated at full weight (b).',
+      'an integer ≥ 0',
+      '4',
+    ).default(4),
   })
   .describe('The federated algorithm and its server-side settings.');
 
@@ -367,6 +394,31 @@ export const runConfigSchema = z
     client: clientSchema.prefault({}),
     distill: distillSchema.prefault({}),
     evaluate: evaluateSchema.prefault({}),
+    async: z
+      .strictObject({
+        concurrency: field(
+          posInt(),
+          'FedBuff / FedAsync: clients training at the same time (each from the model version current when it started).',
+          'a positive integer',
+          '10',
+        ).default(10),
+        order: field(
+          z.enum(['start', 'arrival']),
+          'start = updates are applied in the order clients started (reproducible from the seed); arrival = as they arrive (real asynchrony, not bit-reproducible).',
+          'one of start | arrival',
+          'start',
+        ).default('start'),
+        maxStaleness: field(
+          nonNegInt().nullable(),
+          'Updates staler than this many versions are rejected; null = none.',
+          'an integer ≥ 0 or null',
+          '20',
+        ).default(null),
+      })
+      .describe(
+        'Asynchronous training (strategy fedbuff or fedasync); `rounds` is the server model version to stop at.',
+      )
+      .prefault({}),
     stop: z
       .strictObject({
         accuracy: field(
