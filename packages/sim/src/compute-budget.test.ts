@@ -1,20 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Client, LocalGrid, SoftmaxClient, type TrainIns, Weights } from '@federa/core';
+import { LocalGrid, SoftmaxClient, type TrainIns, Weights } from '@federa/core';
 import { deviceSpeed, withComputeBudget } from './compute-budget.js';
-
-function recordingGrid(n: number) {
-  const seen: TrainIns[] = [];
-  const client: Client = {
-    train: async (ins) => {
-      seen.push(ins);
-      return { clientId: ins.clientId, update: ins.weights, numExamples: 1, metrics: {} };
-    },
-    evaluate: async (ins) => ({ clientId: ins.clientId, loss: 0, numExamples: 1, metrics: {} }),
-  };
-  const grid = new LocalGrid(Array.from({ length: n }, (_, i) => [{ id: `c${i}` }, client] as const));
-  return { grid, seen };
-}
+import { drain, recordingGrid } from './testing/recording-grid.js';
 
 const w = new Weights([{ name: 'a', shape: [1] }]);
 const ins = (n: number, round: number, extra: Record<string, number | string> = {}): TrainIns[] =>
@@ -24,10 +12,6 @@ const ins = (n: number, round: number, extra: Record<string, number | string> = 
     weights: w,
     config: { epochs: 5, batchSize: 10, lr: 0.1, ...extra },
   }));
-
-async function drain(it: AsyncIterable<unknown>) {
-  for await (const _ of it);
-}
 
 describe('withComputeBudget', () => {
   it("caps each client's local steps at its device budget: fixed speed per device, ±jitter per round", async () => {

@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type Client, LocalGrid, type TrainIns, Weights } from '@federa/core';
+import { type TrainIns, Weights } from '@federa/core';
 import { withStragglers } from './stragglers.js';
-
-function recordingGrid(n: number) {
-  const seen: TrainIns[] = [];
-  const client: Client = {
-    train: async (ins) => {
-      seen.push(ins);
-      return { clientId: ins.clientId, update: ins.weights, numExamples: 1, metrics: {} };
-    },
-    evaluate: async (ins) => ({ clientId: ins.clientId, loss: 0, numExamples: 1, metrics: {} }),
-  };
-  const grid = new LocalGrid(Array.from({ length: n }, (_, i) => [{ id: `c${i}` }, client] as const));
-  return { grid, seen };
-}
+import { drain, recordingGrid } from './testing/recording-grid.js';
 
 const w = new Weights([{ name: 'a', shape: [1] }]);
 const ins = (n: number, epochs: number, round = 1): TrainIns[] =>
   Array.from({ length: n }, (_, i) => ({ clientId: `c${i}`, round, weights: w, config: { epochs, lr: 0.1 } }));
-
-async function drain(it: AsyncIterable<unknown>) {
-  for await (const _ of it);
-}
 
 describe('withStragglers', () => {
   it('gives a fraction of the sampled clients 1..E-1 epochs, reproducibly per round', async () => {
