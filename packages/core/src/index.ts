@@ -27,51 +27,7 @@ export * from './privacy/index.js';
 export { hashString, Rng } from './rng.js';
 export * from './robust/index.js';
 export { type SamplingOptions, sampleClients, sampleSize, validateSampling } from './sampling.js';
-export { SecAggClient, type SecAggClientOptions } from './secagg/client.js';
-export { type RandomBytes, secureRandomBytes, seededRandomBytes } from './secagg/crypto.js';
-export { addDiscreteGaussian, sampleDiscreteGaussian } from './secagg/discrete-gaussian.js';
-export {
-  completeGraph,
-  hararyGraph,
-  type NeighbourGraph,
-  neighbourhoodSize,
-  secAggPlusDegree,
-} from './secagg/graph.js';
-export type {
-  AdvertiseKeysMessage,
-  ForwardedSharesMessage,
-  KeyListMessage,
-  MaskedInputMessage,
-  PublicKeys,
-  SecAggMessage,
-  ShareKeysMessage,
-  ShareOf,
-  UnmaskRequestMessage,
-  UnmaskResponseMessage,
-} from './secagg/messages.js';
-export { secAggMessageBytes } from './secagg/messages.js';
-export {
-  resolveThreshold,
-  ringLength,
-  ringScale,
-  SECAGG_PHASES,
-  type SecAggParams,
-  type SecAggPhase,
-} from './secagg/params.js';
-export { dequantize as secAggDequantize, quantize as secAggQuantize } from './secagg/quantize.js';
-export { runSecAggRound, type SecAggDropout, type SecAggRoundOptions, type SecAggRoundResult } from './secagg/round.js';
-export {
-  type SecAggDpOptions,
-  type SecAggResult,
-  SecAggServer,
-  type SecAggServerOptions,
-} from './secagg/server.js';
-export {
-  type SecAggDropoutModel,
-  SecureAggregation,
-  type SecureAggregationOptions,
-  withSecureAggregation,
-} from './secagg/with-secure-aggregation.js';
+export * from './secagg/index.js';
 export { DITTO_STATE_KEY, Ditto, type DittoOptions } from './strategy/ditto.js';
 export { aggregateEvaluation, sampleEvaluation } from './strategy/evaluation.js';
 export { FedAvg, type FedAvgOptions, type LocalTraining, validateLocal } from './strategy/fedavg.js';
