@@ -101,6 +101,52 @@ export function checkTrainOptions(o: TrainOptions): void {
   if (o.dpSgd) checkDpSgdOptions(o.dpSgd);
 }
 
+/** The per-call tensors of an SGD step with the proximal term and correction in closed form. */
+export interface ClosedFormTerms {
+  /** −η. */
+  readonly negLr: tf.Scalar;
+  /** 1 − ημ, or null without a proximal term. */
+  readonly decay: tf.Scalar | null;
+  /** k = ημ·a − η·correction per variable, or null when both are absent. */
+  readonly constant: tf.Tensor[] | null;
+}
+
+/**
+ * The proximal gradient μ(w − a) and the correction are applied in closed form, not
+ * differentiated: w ← (1 − ημ)·w − η·∇F + k, with the per-call constant
+ * k = ημ·a − η·correction (one mul and one add per variable per step over plain SGD).
+ * Release the tensors with `disposeTerms`.
+ */
+export function closedFormTerms(
+  vars: readonly tf.Variable[],
+  opts: Pick<TrainOptions, 'lr' | 'proximalMu'>,
+  terms: SgdTerms,
+): ClosedFormTerms {
+  const mu = opts.proximalMu ?? 0;
+  const negLr = tf.scalar(-opts.lr);
+  const decay = mu > 0 ? tf.scalar(1 - opts.lr * mu) : null;
+  const constant: tf.Tensor[] | null =
+    mu > 0 || terms.correction
+      ? tf.tidy(() =>
+          vars.map((v, i) => {
+            let k: tf.Tensor | null = null;
+            if (mu > 0) k = tf.mul(terms.anchor?.[i] ?? v, tf.scalar(opts.lr * mu));
+            const c = terms.correction?.[i];
+            if (c) k = k ? tf.add(k, tf.mul(c, negLr)) : tf.mul(c, negLr);
+            return k as tf.Tensor;
+          }),
+        )
+      : null;
+  return { negLr, decay, constant };
+}
+
+/** Releases what `closedFormTerms` made. */
+export function disposeTerms(t: ClosedFormTerms): void {
+  t.negLr.dispose();
+  t.decay?.dispose();
+  if (t.constant) tf.dispose(t.constant);
+}
+
 /**
  * Plain minibatch SGD on `vars` (the model's trainable variables) in a tight loop: each batch
  * is gathered into typed arrays in JS, one `variableGrads` step runs inside `tf.tidy`, and
@@ -119,29 +165,12 @@ export async function trainSgd(
   const n = data.y.length;
   const full = opts.batchSize === 0 || opts.batchSize >= n;
   const b = full ? n : opts.batchSize;
-  const mu = opts.proximalMu ?? 0;
   const maxSteps = opts.maxSteps ?? Number.POSITIVE_INFINITY;
   const rng = new Rng(opts.seed);
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
 
-  const negLr = tf.scalar(-opts.lr);
-  // The proximal gradient μ(w − a) and the correction are applied in closed form, not
-  // differentiated: w ← (1 − ημ)·w − η·∇F + k, with the per-call constant
-  // k = ημ·a − η·correction (one mul and one add per variable per step over plain SGD).
-  const decay = mu > 0 ? tf.scalar(1 - opts.lr * mu) : null;
-  const constant: tf.Tensor[] | null =
-    mu > 0 || terms.correction
-      ? tf.tidy(() =>
-          vars.map((v, i) => {
-            let k: tf.Tensor | null = null;
-            if (mu > 0) k = tf.mul(terms.anchor?.[i] ?? v, tf.scalar(opts.lr * mu));
-            const c = terms.correction?.[i];
-            if (c) k = k ? tf.add(k, tf.mul(c, negLr)) : tf.mul(c, negLr);
-            return k as tf.Tensor;
-          }),
-        )
-      : null;
+  const { negLr, decay, constant } = closedFormTerms(vars, opts, terms);
   const epochLosses: number[] = [];
   let steps = 0;
   let lossTotal = 0;
@@ -173,9 +202,7 @@ export async function trainSgd(
       lossTotal += sum;
     }
   } finally {
-    negLr.dispose();
-    decay?.dispose();
-    if (constant) tf.dispose(constant);
+    disposeTerms({ negLr, decay, constant });
   }
   return { numExamples: n, steps, loss: steps > 0 ? lossTotal / steps : Number.NaN, epochLosses };
 }

@@ -2,7 +2,7 @@ import { FederaError, type LabeledData } from '@federa/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { makeBatch } from '../adapter/batches.js';
-import type { SgdTerms, TrainOptions, TrainResult } from '../adapter/train.js';
+import { closedFormTerms, disposeTerms, type SgdTerms, type TrainOptions, type TrainResult } from '../adapter/train.js';
 import { clippedSumDense, densePlan } from './dense-fast.js';
 import { checkDpSgdOptions, type DpSgdOptions, dpSgdSource } from './options.js';
 import { type ClippedSum, clippedSumGeneric } from './per-example.js';
@@ -58,7 +58,6 @@ export async function trainDpSgd(
   const q = n > 0 ? lot / n : 0;
   const stepsPerEpoch = full ? 1 : Math.ceil(n / lot);
   const maxSteps = opts.maxSteps ?? Number.POSITIVE_INFINITY;
-  const mu = opts.proximalMu ?? 0;
   const source = dpSgdSource(dp, opts.seed);
   const mode = dp.perExample ?? 'auto';
   const plan = mode === 'generic' ? null : densePlan(model, vars);
@@ -74,20 +73,8 @@ export async function trainDpSgd(
   const noiseStd = dp.noiseMultiplier === 0 ? 0 : dp.noiseMultiplier * dp.clipNorm;
 
   const scale = tf.scalar(-opts.lr / Math.max(lot, 1));
-  const decay = mu > 0 ? tf.scalar(1 - opts.lr * mu) : null;
-  const negLr = tf.scalar(-opts.lr);
-  const constant: tf.Tensor[] | null =
-    mu > 0 || terms.correction
-      ? tf.tidy(() =>
-          vars.map((v, i) => {
-            let k: tf.Tensor | null = null;
-            if (mu > 0) k = tf.mul(terms.anchor?.[i] ?? v, tf.scalar(opts.lr * mu));
-            const c = terms.correction?.[i];
-            if (c) k = k ? tf.add(k, tf.mul(c, negLr)) : tf.mul(c, negLr);
-            return k as tf.Tensor;
-          }),
-        )
-      : null;
+  const step = closedFormTerms(vars, opts, terms);
+  const { decay, constant } = step;
   const epochLosses: number[] = [];
   let steps = 0;
   let drawn = 0;
@@ -134,9 +121,8 @@ export async function trainDpSgd(
       epochLosses.push(epochDrawn > 0 ? epochLoss / epochDrawn : Number.NaN);
     }
   } finally {
-    tf.dispose([scale, negLr]);
-    decay?.dispose();
-    if (constant) tf.dispose(constant);
+    scale.dispose();
+    disposeTerms(step);
   }
   return {
     numExamples: n,
