@@ -1,11 +1,5 @@
-import { type LabeledData, type Metrics, partOf, type Weights } from '@federa/core';
-import {
-  architectureOf,
-  architectures,
-  createExperimentWeights,
-  type ExperimentSpec,
-  type Federation,
-} from '@federa/sim';
+import { joinParts, type LabeledData, type Metrics, partOf, type Weights } from '@federa/core';
+import { architectureOf, architectures, type ExperimentSpec, type Federation } from '@federa/sim';
 import { createModel, distillPrototypes, type PrototypeFuser, TfjsModelAdapter } from '@federa/tfjs';
 import type { RunConfig } from './config/index.js';
 
@@ -47,7 +41,9 @@ export async function heteroServer(
   const d = config.distill;
   return {
     architectures: names,
-    initial: await createExperimentWeights(spec),
+    // Every adapter holds its architecture's seeded initial weights (the headline one from
+    // createExperimentModel, which without transfer is the same zoo model and seed).
+    initial: joinParts(names.map((m) => ({ prefix: m, weights: (adapters.get(m) as TfjsModelAdapter).getWeights() }))),
     architectureOf: (id) => byId.get(id) ?? '',
     fuse: async (round, protos) => {
       if (!unlabeled) throw new Error('no server data to distil on (data.serverSamples)');

@@ -2,7 +2,7 @@ export * from './attacks/index.js';
 export { withEdges } from './edges.js';
 export { buildFederation, type Federation, keepLabels, type SimClient } from './experiment/federation.js';
 export { architectureOf, architectures, PartClient } from './experiment/part-client.js';
-export { createClientFactory, createExperimentModel, createExperimentWeights } from './experiment/runtime.js';
+export { createClientFactory, createExperimentModel } from './experiment/runtime.js';
 export type { ExperimentSpec, TransferSpec } from './experiment/spec.js';
 export { PoolGrid, type PoolGridOptions } from './pool-grid.js';
 export type { ClientFactory, RuntimeModule, StateBytes, WorkerReply, WorkerTask } from './protocol.js';

@@ -1,4 +1,4 @@
-import { type Client, type ClientState, FederaError, joinParts, subset, type Weights } from '@federa/core';
+import { type Client, type ClientState, FederaError, subset } from '@federa/core';
 import {
   createModel,
   loadPretrained,
@@ -43,28 +43,6 @@ export async function createClientFactory(spec: ExperimentSpec): Promise<ClientF
     const client = new TfjsClient(id, adapters.get(arch) as TfjsModelAdapter, subset(fed.train, c.train), test, state);
     return hetero ? new PartClient(arch, client) : client;
   };
-}
-
-/**
- * The global state a spec starts from: the weights of `createExperimentModel(spec)`, or for a
- * heterogeneous spec (`models`) each architecture's seeded initial weights joined under its
- * name (see `joinParts`). Set the backend up first.
- */
-export async function createExperimentWeights(spec: ExperimentSpec): Promise<Weights> {
-  if (!((spec.models?.length ?? 0) > 0)) {
-    const a = new TfjsModelAdapter(await createExperimentModel(spec));
-    const w = a.getWeights();
-    a.dispose();
-    return w;
-  }
-  return joinParts(
-    architectures(spec).map((m) => {
-      const a = new TfjsModelAdapter(createModel(m, { seed: spec.seed }));
-      const weights = a.getWeights();
-      a.dispose();
-      return { prefix: m, weights };
-    }),
-  );
 }
 
 /**
