@@ -8,6 +8,7 @@ export {
   neighbourhoodSize,
   secAggPlusDegree,
 } from './graph.js';
+export { LocalSecAggChannel } from './local-channel.js';
 export type {
   AdvertiseKeysMessage,
   ForwardedSharesMessage,
@@ -22,6 +23,15 @@ export type {
 } from './messages.js';
 export { secAggMessageBytes } from './messages.js';
 export {
+  runSecAggSession,
+  SECAGG_ANSWERS,
+  type SecAggChannel,
+  type SecAggRequest,
+  type SecAggResponse,
+  type SecAggSessionOptions,
+  type SecAggSessionResult,
+} from './network.js';
+export {
   resolveThreshold,
   ringLength,
   ringScale,
@@ -29,6 +39,7 @@ export {
   type SecAggParams,
   type SecAggPhase,
 } from './params.js';
+export { SECURE_AGGREGATION_KEY, SecAggParticipant } from './participant.js';
 export { dequantize as secAggDequantize, quantize as secAggQuantize } from './quantize.js';
 export { runSecAggRound, type SecAggDropout, type SecAggRoundOptions, type SecAggRoundResult } from './round.js';
 export {

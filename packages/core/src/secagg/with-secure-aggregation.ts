@@ -6,7 +6,9 @@ import type { ClientRecord, EvaluateAggregate, Strategy, TrainAggregate } from '
 import { Weights } from '../weights.js';
 import { thresholdError } from './client.js';
 import { neighbourhoodSize } from './graph.js';
+import { runSecAggSession, type SecAggChannel } from './network.js';
 import { SECAGG_PHASES, type SecAggPhase } from './params.js';
+import { SECURE_AGGREGATION_KEY } from './participant.js';
 import { runSecAggRound, type SecAggRoundResult } from './round.js';
 import type { SecAggDpOptions } from './server.js';
 
@@ -38,6 +40,14 @@ export interface SecureAggregationOptions {
   readonly dropout?: SecAggDropoutModel;
   /** Seeds the simulated protocol (keys, masks, rounding, noise) and the dropout model (default 0). */
   readonly seed?: number | string;
+  /**
+   * Run the protocol with the clients themselves over this channel (the network server's):
+   * training instructions then carry `secure_aggregation: 'secagg'`, clients keep their
+   * update and send it only masked, and this process never sees one update. Without it the
+   * clients' steps are simulated here on the plain updates. Real dropouts only: `dropout`
+   * does not apply.
+   */
+  readonly channel?: SecAggChannel;
 }
 
 /**
@@ -106,6 +116,7 @@ export class SecureAggregation implements Strategy {
       arg(opts.maxExamples > 0 && Number.isFinite(opts.maxExamples), `maxExamples must be a positive number`);
     }
     const d = opts.dropout;
+    if (d && opts.channel) arg(false, 'dropout simulates dropouts in process; with a channel, clients drop for real');
     if (d) {
       arg(d.fraction >= 0 && d.fraction < 1, `dropout.fraction must be in [0, 1), got ${d.fraction}`);
       arg(
@@ -116,7 +127,9 @@ export class SecureAggregation implements Strategy {
   }
 
   configureTrain(round: number, global: Weights, nodes: readonly ClientInfo[], rng: Rng): TrainIns[] {
-    return this.inner.configureTrain(round, global, nodes, rng);
+    const ins = this.inner.configureTrain(round, global, nodes, rng);
+    if (!this.opts.channel) return ins;
+    return ins.map((i) => ({ ...i, config: { ...i.config, [SECURE_AGGREGATION_KEY]: 'secagg' } }));
   }
 
   async aggregateTrain(
@@ -124,10 +137,12 @@ export class SecureAggregation implements Strategy {
     global: Weights,
     replies: AsyncIterable<Outcome<TrainRes>>,
   ): Promise<TrainAggregate> {
+    const channel = this.opts.channel;
     const failed: ClientRecord[] = [];
     const valid: TrainRes[] = [];
     for await (const o of replies) {
-      const problem = replyProblem(global, o);
+      // Over a channel the update stays on the client until it is masked: only n_k and metrics arrive here.
+      const problem = channel ? withheldProblem(o) : replyProblem(global, o);
       if (problem !== undefined || !o.ok) failed.push({ clientId: o.clientId, ok: false, error: problem });
       else valid.push(o.value);
     }
@@ -136,9 +151,10 @@ export class SecureAggregation implements Strategy {
     const ids = valid.map((r) => r.clientId);
     const dropouts = this.dropouts(ids, new Rng(`${seed}:dropout:${round}`));
     const mode = this.opts.mode ?? 'secagg+';
-    const neighbours = mode === 'secagg' ? 'complete' : (this.opts.degree ?? 'harary');
+    const neighbours: 'complete' | 'harary' | number = mode === 'secagg' ? 'complete' : (this.opts.degree ?? 'harary');
     const threshold = this.opts.threshold ?? Math.floor(neighbourhoodSize(ids.length, neighbours) / 2) + 1;
-    let res: SecAggRoundResult;
+    let res: Omit<SecAggRoundResult, 'clientMs' | 'maxClientMs' | 'serverMs'>;
+    const whyOut = new Map<string, string>();
     const t0 = performance.now();
     try {
       if (valid.length < 2) {
@@ -148,19 +164,35 @@ export class SecureAggregation implements Strategy {
       if (threshold >= 1 && threshold > size) {
         throw thresholdError(`${valid.length} valid updates (neighbourhoods of ${size}), fewer than t = ${threshold}`);
       }
-      res = await runSecAggRound({
-        vectors: valid.map((r) => r.update.data),
+      const common = {
         weights: this.weighting === 'examples' ? valid.map((r) => r.numExamples) : undefined,
         maxWeight: this.opts.maxExamples,
-        ids,
         threshold,
         neighbours,
         bits: this.opts.bits,
         clip: this.opts.clip,
         dp: this.opts.dp,
-        dropouts: dropouts.phase ? [{ phase: dropouts.phase, clientIds: dropouts.ids }] : [],
-        rng: new Rng(`${seed}:secagg:${round}`),
-      });
+      };
+      if (channel) {
+        const r = await runSecAggSession({
+          ...common,
+          channel,
+          round,
+          clientIds: ids,
+          vectorLength: global.size,
+        });
+        for (const f of r.failures) whyOut.set(f.clientId, `${f.error} (during ${f.phase})`);
+        res = r;
+      } else {
+        res = await runSecAggRound({
+          ...common,
+          vectors: valid.map((r) => r.update.data),
+          ids,
+          dropouts: dropouts.phase ? [{ phase: dropouts.phase, clientIds: dropouts.ids }] : [],
+          rng: new Rng(`${seed}:secagg:${round}`),
+        });
+        for (const id of dropouts.ids) whyOut.set(id, `E_SECAGG_DROPOUT: dropped during ${dropouts.phase} (simulated)`);
+      }
     } catch (e) {
       const info = errorInfo(e);
       if (info.code !== 'E_SECAGG_THRESHOLD') throw e;
@@ -187,7 +219,7 @@ export class SecureAggregation implements Strategy {
     let lossN = 0;
     for (const r of valid) {
       if (!included.has(r.clientId)) {
-        const error = `E_SECAGG_DROPOUT: dropped during ${dropouts.phase} (simulated); its update is not in the sum`;
+        const error = `${whyOut.get(r.clientId) ?? 'E_SECAGG_DROPOUT: dropped'}; its update is not in the sum`;
         clients.push({ clientId: r.clientId, ok: false, error });
         continue;
       }
@@ -235,6 +267,14 @@ export class SecureAggregation implements Strategy {
     if (!d || count === 0) return { ids: [] };
     return { phase: d.phase ?? 'maskedInputCollection', ids: rng.sample(ids.length, count).map((i) => ids[i]!) };
   }
+}
+
+/** A training reply whose update the client withheld for secure aggregation: it must report examples. */
+function withheldProblem(o: Outcome<TrainRes>): string | undefined {
+  if (!o.ok) return `${o.error.code}: ${o.error.message}`;
+  const n = o.value.numExamples;
+  if (!(n > 0 && Number.isFinite(n))) return `E_ARG: numExamples must be positive, got ${n}`;
+  return undefined;
 }
 
 async function* once<T>(x: T): AsyncIterable<T> {
