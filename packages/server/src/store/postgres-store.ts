@@ -13,7 +13,9 @@ import {
 /**
  * The schema's migrations, in order: migration i brings the schema to version i + 1. `§` is
  * the quoted schema name. Append new ones; never edit a released one. The tables and columns
- * are SqliteStore's (the audit tables keep core's AUDIT_SQLITE names).
+ * are SqliteStore's (the audit tables keep core's AUDIT_SQLITE names). Checkpoint bytes are
+ * stored uncompressed (STORAGE EXTERNAL): float weights barely compress, and pglz's attempt
+ * doubled saveRound's time for a 100k-parameter model (bench/store.ts).
  */
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE §.runs (
@@ -27,6 +29,8 @@ const MIGRATIONS: readonly string[] = [
   CREATE TABLE §.checkpoints (
     run_id TEXT NOT NULL REFERENCES §.runs(id), round INTEGER NOT NULL, weights BYTEA NOT NULL,
     strategy_tensors BYTEA, strategy_json TEXT, PRIMARY KEY (run_id, round));
+  ALTER TABLE §.checkpoints ALTER COLUMN weights SET STORAGE EXTERNAL,
+    ALTER COLUMN strategy_tensors SET STORAGE EXTERNAL;
   CREATE TABLE §.clients (
     id TEXT PRIMARY KEY, public_key BYTEA NOT NULL, token_hash TEXT NOT NULL, last_seq BIGINT NOT NULL,
     num_examples BIGINT NOT NULL, enrolled_at TEXT NOT NULL, last_seen TEXT NOT NULL);
