@@ -1,10 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CLOSE } from '@federa/client';
 import {
-  FederaError,
+  type AsyncRecord,
   type GlobalEvaluator,
   type RoundRecord,
   type RunResult,
@@ -13,13 +12,16 @@ import {
   type Weights,
 } from '@federa/core';
 import { WebSocketServer } from 'ws';
+import { restoreAsyncCheckpoint } from './async-checkpoint.js';
 import { validateEnrolment } from './auth.js';
 import { makeCheckpoint, restoreCheckpoint } from './checkpoint.js';
 import { Hub, type HubEvent, type HubOptions } from './hub.js';
 import { NetworkGrid } from './network-grid.js';
 import { type ObserveOptions, RunObserver } from './observe.js';
+import { openRun } from './open-run.js';
 import { handlePredict, type Predictor, sendJson } from './predict.js';
 import type { Store } from './store/store.js';
+import { type AsyncServerRunResult, type AsyncTrainingPlan, trainAsyncLoop, validateAsyncPlan } from './train-async.js';
 
 export interface FederaServerOptions extends Omit<HubOptions, 'store' | 'log'>, ObserveOptions {
   readonly store: Store;
@@ -185,31 +187,7 @@ export class FederaServer {
   async train(plan: TrainingPlan): Promise<ServerRunResult> {
     const store = this.opts.store;
     const log = this.opts.log ?? (() => {});
-    const configJson = JSON.stringify(plan.config ?? null);
-    const configHash = createHash('sha256').update(configJson).digest('hex');
-    let run = await store.findRun(plan.name);
-    if (run && run.configHash !== configHash) {
-      throw new FederaError(
-        'E_CONFIG',
-        `the store holds an unfinished run '${plan.name}' with a different config`,
-        'resume with the same config, or use another run name or database',
-      );
-    }
-    if (!run) {
-      const id = `${plan.name}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
-      await store.createRun({
-        id,
-        name: plan.name,
-        configHash,
-        configJson,
-        seed: plan.seed,
-        rounds: plan.rounds,
-        createdAt: new Date().toISOString(),
-      });
-      run = (await store.findRun(plan.name)) as NonNullable<typeof run>;
-    }
-    const runId = run.id;
-    this.hub.setRun(runId);
+    const runId = await this.openRun(plan.name, plan.config, plan.seed, plan.rounds);
     const ckpt = await store.latestCheckpoint(runId);
     const initial = ckpt ? restoreCheckpoint(ckpt, plan.strategy) : plan.initial;
     const startRound = ckpt ? ckpt.round + 1 : 1;
@@ -227,12 +205,7 @@ export class FederaServer {
     );
     let weightsIn: Promise<void> = Promise.resolve();
     const finish = async (weights: Weights, stopReason: RunResult['stopReason'], rounds: readonly RoundRecord[]) => {
-      if (stopReason !== 'aborted') {
-        await store.finishRun(runId, stopReason);
-        this.observer.finished(true);
-        log(`run ${runId} finished (${stopReason})`);
-        this.hub.shutdown(CLOSE.finished, `run finished: ${stopReason}`);
-      }
+      await this.end(runId, stopReason);
       return { runId, weights, rounds, stopReason, startRound };
     };
     if (startRound > plan.rounds) return finish(initial, 'rounds', before);
@@ -275,6 +248,60 @@ export class FederaServer {
     });
     const rounds = [...before, ...result.history.rounds.filter((r) => r.round <= this.current.round)];
     return finish(result.weights, signal.aborted ? 'aborted' : result.stopReason, rounds);
+  }
+
+  /**
+   * Trains an asynchronous plan (FedBuff, FedAsync) to server model version `plan.versions`,
+   * or resumes it: the store's unfinished run of `plan.name` continues from its last stored
+   * version (strategy state restored, startVersion = that version); updates that were in
+   * flight when the server stopped are redone by new tasks. Waits for `minClients` before
+   * training and again whenever every client went away (see `trainAsyncLoop`). Each version is
+   * stored as a round (round = version) with its checkpoint, on the dashboard and in the audit
+   * chain. Throws E_CONFIG like `train` for a different config under the same name.
+   */
+  async trainAsync(plan: AsyncTrainingPlan): Promise<AsyncServerRunResult> {
+    validateAsyncPlan(plan);
+    const store = this.opts.store;
+    const log = this.opts.log ?? (() => {});
+    const runId = await this.openRun(plan.name, plan.config, plan.seed, plan.versions);
+    const ckpt = await store.latestCheckpoint(runId);
+    const initial = ckpt ? restoreAsyncCheckpoint(ckpt, plan.strategy) : plan.initial;
+    const startVersion = ckpt?.round ?? 0;
+    const before = (await store.rounds(runId)).filter((r) => r.round <= startVersion) as AsyncRecord[];
+    const published = (version: number, weights: Weights) => {
+      this.current = { runId, round: version, weights };
+      this.opts.predictor?.setWeights(weights);
+    };
+    published(startVersion, initial);
+    log(ckpt ? `resuming run ${runId} from version ${startVersion}` : `starting run ${runId}`);
+    await this.observer.begin(
+      { runId, name: plan.name, strategy: plan.strategy.name, rounds: plan.versions },
+      before,
+      this.hub.online().map((c) => c.id),
+    );
+    const r = await trainAsyncLoop(
+      { hub: this.hub, store, observer: this.observer, signal: this.abort.signal, log, runId, published },
+      plan,
+      { weights: initial, version: startVersion, before },
+    );
+    await this.end(runId, r.stopReason);
+    return { runId, startVersion, ...r };
+  }
+
+  /** Opens (or reopens) the run and points the hub at it. */
+  private async openRun(name: string, config: unknown, seed: number, rounds: number): Promise<string> {
+    const runId = await openRun(this.opts.store, { name, config, seed, rounds });
+    this.hub.setRun(runId);
+    return runId;
+  }
+
+  /** Marks a run that ended (not aborted) finished and sends its clients away. */
+  private async end(runId: string, stopReason: string): Promise<void> {
+    if (stopReason === 'aborted') return;
+    await this.opts.store.finishRun(runId, stopReason);
+    this.observer.finished(true);
+    this.opts.log?.(`run ${runId} finished (${stopReason})`);
+    this.hub.shutdown(CLOSE.finished, `run finished: ${stopReason}`);
   }
 
   /** Aborts training (the open round is not recorded), closes every connection and the listener. */

@@ -26,6 +26,11 @@ export interface AsyncStrategyState {
  */
 export interface AsyncStrategy {
   readonly name: string;
+  /**
+   * Folded-in updates that make one new server version (FedBuff: K; FedAsync: 1), for
+   * progress displays; undefined when it varies.
+   */
+  readonly updatesPerVersion?: number;
   /** The config a client starting now is sent (local epochs, batch, lr); `seed` drives its shuffling. */
   clientConfig(seed: number): Config;
   /**

@@ -16,6 +16,7 @@ describe('FedAsync', () => {
     const step = s.apply(global, base, res([2, 4, -2]), 0);
     assert.deepEqual([...(step.weights?.data ?? [])], [1.5, 3, 2.5]);
     assert.equal(step.weight, 0.5);
+    assert.equal(s.updatesPerVersion, 1, 'every update makes a version');
     assert.deepEqual([...global.data], [1, 2, 3], 'global is not modified in place');
     assert.deepEqual([...base.data], [0, 0, 4], 'base is not modified in place');
   });

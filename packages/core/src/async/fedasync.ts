@@ -27,6 +27,8 @@ export interface FedAsyncOptions extends AsyncLocalTraining {
  */
 export class FedAsync implements AsyncStrategy {
   readonly name = 'fedasync';
+  /** Every folded-in update makes a new version. */
+  readonly updatesPerVersion = 1;
   private readonly opts: FedAsyncOptions & { staleness: Staleness };
   private applied = 0;
 

@@ -15,6 +15,7 @@ describe('FedBuff', () => {
     assert.equal(a.weights, undefined, 'no new version before K updates');
     assert.equal(a.weight, 1);
     assert.equal(s.buffered, 1);
+    assert.equal(s.updatesPerVersion, 2, 'K updates make a version');
     const b = s.apply(global, vec([0, 0, 0]), res([2, 2, -2]), 3); // s = 1/√4 = 0.5
     assert.equal(b.weight, 0.5);
     // Σ = [4,0,2] + 0.5·[2,2,-2] = [5, 1, 1]; w = [1,2,3] + 2·Σ/2 = [6, 3, 4]

@@ -59,6 +59,11 @@ export class FedBuff implements AsyncStrategy {
     return localConfig(this.opts, seed);
   }
 
+  /** K: a new version every `bufferSize` folded-in updates. */
+  get updatesPerVersion(): number {
+    return this.opts.bufferSize;
+  }
+
   /** Updates in the buffer now (0 ≤ buffered < K between calls). */
   get buffered(): number {
     return this.count;
