@@ -31,7 +31,18 @@ while (: </dev/tcp/127.0.0.1/$port) 2>/dev/null; do
   fi
 done
 
-dir="$(mktemp -d "${TMPDIR:-/tmp}/federa-pg.XXXXXX")"
+# FEDERA_PG_DIR: the folder to use (created; must be empty), e.g. so a caller can stop the
+# server later (kill -INT "$(head -n 1 "$FEDERA_PG_DIR/data/postmaster.pid")").
+if [ -n "${FEDERA_PG_DIR:-}" ]; then
+  dir="$FEDERA_PG_DIR"
+  mkdir -p "$dir"
+  if [ -n "$(ls -A "$dir")" ]; then
+    echo "start-postgres: FEDERA_PG_DIR $dir is not empty" >&2
+    exit 1
+  fi
+else
+  dir="$(mktemp -d "${TMPDIR:-/tmp}/federa-pg.XXXXXX")"
+fi
 as=()
 if [ "$(id -u)" = 0 ]; then
   # initdb and postgres refuse to run as root.
