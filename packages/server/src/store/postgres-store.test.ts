@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
-import type { RoundRecord } from '@federa/core';
+import {
+  FedAdam,
+  generateAuditKeys,
+  LocalGrid,
+  type RoundRecord,
+  runFederated,
+  SoftmaxClient,
+  verifyAuditChain,
+} from '@federa/core';
 import pg from 'pg';
+import { softmaxInitial, softmaxShards, startClient, startServer } from '../testing/fixtures.js';
 import { PostgresStore } from './postgres-store.js';
 import type { Checkpoint, RunRow } from './store.js';
 import { storeContract } from './store-contract.js';
@@ -191,6 +200,85 @@ describe('PostgresStore on a server', skip ? { skip } : {}, () => {
       await b.close();
       await b.close();
       await assert.rejects(b.findRun('mnist'), isStoreError(/closed/));
+    }),
+  );
+
+  test(
+    'a stopped FederaServer resumes from its PostgreSQL checkpoint (FedAdam state included), bit-identical to an uninterrupted run, its audit chain unbroken',
+    inSchema(async (open, schema) => {
+      const audit = await generateAuditKeys();
+      const fedAdam = () =>
+        new FedAdam({ fraction: 1, epochs: 1, batchSize: 10, lr: 0.1, serverLr: 0.05, evaluateFraction: 1 });
+      const shards = softmaxShards(3);
+      const reference = await runFederated({
+        grid: new LocalGrid(shards.map((d, k) => [{ id: `site-${k}` }, new SoftmaxClient(d, `site-${k}`)])),
+        strategy: fedAdam(),
+        initial: softmaxInitial(),
+        rounds: 4,
+        seed: 5,
+      });
+      const plan = {
+        name: 'adam',
+        config: { s: 'fedadam' },
+        seed: 5,
+        rounds: 4,
+        initial: softmaxInitial(),
+        minClients: 3,
+      };
+      let store = await open();
+      const first = await startServer({ store, audit });
+      const clients = shards.map((d, k) => startClient(first.url, `site-${k}`, new SoftmaxClient(d, `site-${k}`)));
+      try {
+        let stopped: Promise<void> | undefined;
+        const cut = await first.train({
+          ...plan,
+          strategy: fedAdam(),
+          onRound: (r) => {
+            if (r.round === 2) stopped = first.stop();
+          },
+        });
+        await stopped;
+        assert.equal(cut.stopReason, 'aborted');
+        await store.close();
+        store = await open();
+        const second = await startServer({ store, port: first.port, audit });
+        const r = await second.train({ ...plan, strategy: fedAdam() });
+        await second.stop();
+        assert.equal(r.runId, cut.runId);
+        assert.equal(r.startRound, 3);
+        assert.deepEqual(r.weights.data, reference.weights.data);
+        assert.deepEqual(
+          (await store.rounds(r.runId)).map((x) => [x.round, x.trainLoss]),
+          reference.history.rounds.map((x) => [x.round, x.trainLoss]),
+        );
+        assert.equal(await store.findRun('adam'), undefined, 'the run is marked finished');
+        const enrolled = await store.clients();
+        assert.deepEqual(
+          enrolled.map((c) => c.id),
+          ['site-0', 'site-1', 'site-2'],
+        );
+        assert.ok(
+          enrolled.every((c) => c.lastSeq > 0),
+          'reply sequence numbers were persisted',
+        );
+        const rows = await store.auditRows();
+        assert.deepEqual(
+          rows.map((x) => x.seq),
+          [0, 1, 2, 3],
+          'one audit row per round, the chain continued after the restart',
+        );
+        const c = new pg.Client({ connectionString: URL });
+        await c.connect();
+        const key = (await c.query(`SELECT value FROM "${schema}".audit_meta WHERE key = 'public_key'`)).rows[0]?.value;
+        await c.end();
+        const check = await verifyAuditChain(
+          rows.map((x) => JSON.parse(x.entry)),
+          key,
+        );
+        assert.equal(check.ok, true, JSON.stringify(check));
+      } finally {
+        for (const c of clients) c.stop();
+      }
     }),
   );
 
