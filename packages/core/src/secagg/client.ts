@@ -6,14 +6,17 @@ import {
   bytesEqual,
   open,
   pairwiseMaskKey,
-  prg,
   type RandomBytes,
   roundingRng,
+  type SecAggCrypto,
+  type SecAggKey,
+  type SecAggMask,
   seal,
   secureRandomBytes,
   seededRandomBytes,
   selfMaskKey,
   shareKey,
+  webCryptoSecAgg,
   type X25519Pair,
   x25519Generate,
 } from './crypto.js';
@@ -45,6 +48,12 @@ export interface SecAggClientOptions {
    * importing seeded keys; the keys then differ between runs, the sum does not).
    */
   readonly platformKeys?: boolean;
+  /**
+   * The cryptographic primitives (default `webCryptoSecAgg`, isomorphic). A Node runtime may
+   * pass a `node:crypto` provider, several times faster; every provider computes the same
+   * keys and masks, so clients and server need not use the same one.
+   */
+  readonly crypto?: SecAggCrypto;
 }
 
 type State = 'new' | 'advertised' | 'shared' | 'masked' | 'done';
@@ -67,12 +76,13 @@ export class SecAggClient {
   private readonly random: RandomBytes;
   private readonly noise: RandomSource;
   private readonly keyRandom: RandomBytes | undefined;
+  private readonly crypto: SecAggCrypto;
   private c?: X25519Pair;
   private s?: X25519Pair;
   private bSeed?: Uint8Array;
   private keys = new Map<string, PublicKeys>();
   /** AES-GCM keys agreed with each neighbour in ShareKeys, reused to open its shares. */
-  private agreed = new Map<string, CryptoKey>();
+  private agreed = new Map<string, SecAggKey>();
   /** Decrypted shares this client holds of each u ∈ U_2 ∩ N̄(self). */
   private held = new Map<string, { b: Uint8Array; s: Uint8Array }>();
 
@@ -87,12 +97,16 @@ export class SecAggClient {
     this.random = opts.rng ? seededRandomBytes(opts.rng.fork('bytes')) : secureRandomBytes;
     this.noise = opts.rng ? seededSource(opts.rng.fork('noise')) : secureSource();
     this.keyRandom = opts.rng && !opts.platformKeys ? this.random : undefined;
+    this.crypto = opts.crypto ?? webCryptoSecAgg;
   }
 
   /** Round 0: two fresh X25519 key pairs, (c_u^PK, s_u^PK) to the server. */
   async advertiseKeys(): Promise<AdvertiseKeysMessage> {
     this.step('new', 'advertised', 'advertiseKeys');
-    [this.c, this.s] = await Promise.all([x25519Generate(this.keyRandom), x25519Generate(this.keyRandom)]);
+    [this.c, this.s] = await Promise.all([
+      x25519Generate(this.crypto, this.keyRandom),
+      x25519Generate(this.crypto, this.keyRandom),
+    ]);
     return { from: this.id, cPk: this.c.publicKey, sPk: this.s.publicKey };
   }
 
@@ -139,10 +153,10 @@ export class SecAggClient {
     const [bShares, sShares] = await Promise.all([split(this.bSeed, n, t), split(this.s!.secretKey, n, t)]);
     const ciphertexts = await Promise.all(
       msg.keys.map(async (k, i) => {
-        const key = await shareKey(this.c!.privateKey, k.cPk, sessionId);
+        const key = await shareKey(this.crypto, this.c!, k.cPk, sessionId);
         this.agreed.set(k.id, key);
         const pt = encodeSharePlaintext(this.id, k.id, bShares[i]!, sShares[i]!);
-        return { to: k.id, ciphertext: await seal(key, pt, sessionId, this.random) };
+        return { to: k.id, ciphertext: await seal(this.crypto, key, pt, sessionId, this.random) };
       }),
     );
     return { from: this.id, ciphertexts };
@@ -174,7 +188,7 @@ export class SecAggClient {
         const key = this.agreed.get(from);
         if (!key || senders.has(from)) throw this.cipherError(`a share from '${from}', not a neighbour (or repeated)`);
         senders.add(from);
-        const pt = await open(key, ciphertext, p.sessionId);
+        const pt = await open(this.crypto, key, ciphertext, p.sessionId);
         const dec = pt && decodeSharePlaintext(pt);
         if (!dec || dec.from !== from || dec.to !== this.id) {
           throw this.cipherError(
@@ -196,16 +210,16 @@ export class SecAggClient {
       roundingRng(this.random),
     );
     if (p.noiseStd > 0) addDiscreteGaussian(y.subarray(0, p.vectorLength), p.noiseStd, this.noise);
-    const len = y.length;
-    const masks: { key: () => Promise<CryptoKey>; sign: 1 | -1 }[] = [
-      { key: () => selfMaskKey(this.bSeed!, p.sessionId), sign: 1 },
-    ];
-    for (const v of senders) {
-      if (v === this.id) continue;
-      const key = () => pairwiseMaskKey(this.s!.privateKey, this.keys.get(v)!.sPk, p.sessionId);
-      masks.push({ key, sign: this.id > v ? 1 : -1 });
-    }
-    await forEachLimit(masks, MASK_CONCURRENCY, async (mk) => addInto(y, await prg(await mk.key(), len), mk.sign));
+    const crypto = this.crypto;
+    const others = [...senders].filter((v) => v !== this.id);
+    const masks: SecAggMask[] = await Promise.all([
+      selfMaskKey(crypto, this.bSeed!, p.sessionId).then((key) => ({ key, sign: 1 as const })),
+      ...others.map(async (v) => ({
+        key: await pairwiseMaskKey(crypto, this.s!, this.keys.get(v)!.sPk, p.sessionId),
+        sign: this.id > v ? (1 as const) : (-1 as const),
+      })),
+    ]);
+    await crypto.addMasks(masks, y);
     return { from: this.id, y: reduce(y, p.bits) };
   }
 
@@ -262,22 +276,13 @@ export class SecAggClient {
   }
 }
 
-/** Masks expanded at once: WebCrypto runs them on Node's thread pool; more would only hold more memory. */
-export const MASK_CONCURRENCY = 4;
-
-/** Runs `f` on every item with at most `limit` in flight. */
-export async function forEachLimit<T>(items: readonly T[], limit: number, f: (x: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await f(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** y += sign·m mod 2^32 (Uint32Array stores wrap). */
+/** y += sign·m mod 2^32, in int32 arithmetic on int32 views of the same memory. */
 export function addInto(y: Uint32Array, m: Uint32Array, sign: 1 | -1): void {
-  if (sign === 1) for (let i = 0; i < y.length; i++) y[i] = y[i]! + m[i]!;
-  else for (let i = 0; i < y.length; i++) y[i] = y[i]! - m[i]!;
+  const n = y.length;
+  const a = new Int32Array(y.buffer, y.byteOffset, n);
+  const b = new Int32Array(m.buffer, m.byteOffset, n);
+  if (sign === 1) for (let i = 0; i < n; i++) a[i] = (a[i]! + b[i]!) | 0;
+  else for (let i = 0; i < n; i++) a[i] = (a[i]! - b[i]!) | 0;
 }
 
 export function thresholdError(message: string): FederaError {

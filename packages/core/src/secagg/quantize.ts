@@ -23,27 +23,35 @@ export function quantize(
     if (norm > l2Clip) factor *= l2Clip / norm;
   }
   const out = new Uint32Array(x.length + (extra ? 1 : 0));
+  // Written through an int32 view: |v| ≤ lim < 2^31, so every step stays in int32 arithmetic.
+  const o32 = new Int32Array(out.buffer);
   const lim = clip * factor;
+  const n = x.length;
   // Marsaglia's xorshift128 inline (seeded from rng): int32 arithmetic, no allocation per draw.
   let s0 = rng.u32() | 1;
   let s1 = rng.u32() | 0;
   let s2 = rng.u32() | 0;
   let s3 = rng.u32() | 0;
-  for (let i = 0; i < x.length; i++) {
+  // Branch-free (the signs and rounding coins are random, so branches would mispredict):
+  // `bad` stays 0 unless some x_i is NaN or ±Infinity (x·0 is NaN for those).
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
     const xi = x[i]!;
-    if (!Number.isFinite(xi)) {
-      throw new FederaError('E_NONFINITE', `input has a non-finite value at index ${i}`, 'clip or drop the update');
-    }
-    let v = xi * factor;
-    v = v > lim ? lim : v < -lim ? -lim : v;
+    bad += xi * 0;
+    const v = Math.max(-lim, Math.min(lim, xi * factor));
     const f = Math.floor(v);
-    let tt = s0 ^ (s0 << 11);
+    const tt = s0 ^ (s0 << 11);
     s0 = s1;
     s1 = s2;
     s2 = s3;
     s3 = s3 ^ (s3 >>> 19) ^ (tt ^ (tt >>> 8));
-    tt = s3 >>> 0;
-    out[i] = f + (tt < (v - f) * 4294967296 ? 1 : 0);
+    // Round up iff u < (v − f)·2^32 ⟺ u < ⌈(v − f)·2^32⌉ =: c (u an integer); ⌊(c − u − 1)/2^32⌋ + 1 is that bit.
+    const c = Math.ceil((v - f) * 4294967296);
+    o32[i] = (f + Math.floor((c - (s3 >>> 0) - 1) * 2.3283064365386963e-10) + 1) | 0;
+  }
+  if (bad !== 0) {
+    const i = x.findIndex((xi) => !Number.isFinite(xi));
+    throw new FederaError('E_NONFINITE', `input has a non-finite value at index ${i}`, 'clip or drop the update');
   }
   if (extra) {
     const v = weight * clip * scale;

@@ -1,6 +1,7 @@
 import { FederaError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import { SecAggClient } from './client.js';
+import type { SecAggCrypto } from './crypto.js';
 import { secAggMessageBytes } from './messages.js';
 import { SECAGG_PHASES, type SecAggPhase } from './params.js';
 import { type SecAggDpOptions, type SecAggResult, SecAggServer } from './server.js';
@@ -34,6 +35,8 @@ export interface SecAggRoundOptions {
   readonly rng: Rng;
   /** Clients generate their X25519 keys with WebCrypto, unseeded (as deployed; faster); the sum is the same. */
   readonly platformKeys?: boolean;
+  /** The cryptographic primitives of the clients and the server (default `webCryptoSecAgg`). */
+  readonly crypto?: SecAggCrypto;
 }
 
 export interface SecAggRoundResult extends SecAggResult {
@@ -123,13 +126,18 @@ export async function runSecAggRound(opts: SecAggRoundOptions): Promise<SecAggRo
         weighted: w !== undefined,
         dp: opts.dp,
         rng: opts.rng.fork('server'),
+        crypto: opts.crypto,
       }),
   );
   const index = new Map(ids.map((id, i) => [id, i]));
   const clients = new Map(
     ids.map((id) => [
       id,
-      new SecAggClient(id, server.params, { rng: opts.rng.fork(`client:${id}`), platformKeys: opts.platformKeys }),
+      new SecAggClient(id, server.params, {
+        rng: opts.rng.fork(`client:${id}`),
+        platformKeys: opts.platformKeys,
+        crypto: opts.crypto,
+      }),
     ]),
   );
 

@@ -1,15 +1,16 @@
 import { combine } from 'shamir-secret-sharing';
 import { FederaError } from '../errors.js';
 import { Rng } from '../rng.js';
-import { addInto, forEachLimit, MASK_CONCURRENCY, thresholdError } from './client.js';
+import { addInto, thresholdError } from './client.js';
 import {
   bytesEqual,
   pairwiseMaskKey,
-  prg,
+  type SecAggCrypto,
+  type SecAggMask,
   secureRandomBytes,
   seededRandomBytes,
   selfMaskKey,
-  x25519FromSecret,
+  webCryptoSecAgg,
 } from './crypto.js';
 import { closedNeighbourhood, completeGraph, hararyGraph, type NeighbourGraph, secAggPlusDegree } from './graph.js';
 import type {
@@ -52,6 +53,8 @@ export interface SecAggServerOptions {
   readonly dp?: SecAggDpOptions;
   /** Seeds the graph permutation and session id (simulation); default: the platform CSPRNG. */
   readonly rng?: Rng;
+  /** The cryptographic primitives (default `webCryptoSecAgg`); see `SecAggClientOptions.crypto`. */
+  readonly crypto?: SecAggCrypto;
 }
 
 /** What the server learns: the sum over the clients whose masked input arrived, and who they were. */
@@ -91,6 +94,7 @@ export class SecAggServer {
   private sum?: Uint32Array;
   private readonly u3 = new Set<string>();
   private readonly responses = new Map<string, UnmaskResponseMessage>();
+  private readonly crypto: SecAggCrypto;
 
   constructor(opts: SecAggServerOptions) {
     const ids = opts.clientIds;
@@ -98,6 +102,7 @@ export class SecAggServer {
     if (this.ids.size !== ids.length) throw new FederaError('E_ARG', 'SecAgg clientIds must be distinct');
     if (ids.length < 2) throw new FederaError('E_ARG', `SecAgg needs at least 2 clients, got ${ids.length}`);
     const rng = opts.rng;
+    this.crypto = opts.crypto ?? webCryptoSecAgg;
     const nb = opts.neighbours ?? 'complete';
     if (nb === 'complete') this.graph = completeGraph(ids);
     else {
@@ -265,17 +270,17 @@ export class SecAggServer {
       return got.slice(0, t);
     };
     const sum = this.sum!;
-    const len = sum.length;
+    const crypto = this.crypto;
     // Reconstruct every secret first (so a missing share refuses before any work), then expand the masks.
-    const masks: { key: () => Promise<CryptoKey>; sign: 1 | -1 }[] = [];
+    const masks: (() => Promise<SecAggMask>)[] = [];
     for (const u of this.u3) {
       const b = await combine(gather(u, bShares, 'the self-mask seed b_u'));
-      masks.push({ key: () => selfMaskKey(b, p.sessionId), sign: -1 });
+      masks.push(() => selfMaskKey(crypto, b, p.sessionId).then((key) => ({ key, sign: -1 })));
     }
     for (const u of this.needed()) {
       if (this.u3.has(u)) continue;
       const secret = await combine(gather(u, sShares, 'the mask key s_u^SK'));
-      const pair = await x25519FromSecret(secret);
+      const pair = await crypto.x25519FromSecret(secret);
       if (!bytesEqual(pair.publicKey, this.keys.get(u)!.sPk)) {
         throw new FederaError(
           'E_SECAGG_RECONSTRUCT',
@@ -286,11 +291,13 @@ export class SecAggServer {
       for (const v of this.graph.get(u) ?? []) {
         if (!this.u3.has(v)) continue;
         // y_v holds Δ_{v,u}·PRG(s_{v,u}) with Δ = +1 when v > u: subtract it.
-        const key = () => pairwiseMaskKey(pair.privateKey, this.keys.get(v)!.sPk, p.sessionId);
-        masks.push({ key, sign: v > u ? -1 : 1 });
+        const sign = v > u ? -1 : 1;
+        masks.push(() =>
+          pairwiseMaskKey(crypto, pair, this.keys.get(v)!.sPk, p.sessionId).then((key) => ({ key, sign })),
+        );
       }
     }
-    await forEachLimit(masks, MASK_CONCURRENCY, async (mk) => addInto(sum, await prg(await mk.key(), len), mk.sign));
+    await crypto.addMasks(await Promise.all(masks.map((mask) => mask())), sum);
     reduce(sum, p.bits);
     this.phase = 'done';
     const values = dequantize(sum, p.bits, p.scale, 0, p.vectorLength);
