@@ -9,6 +9,7 @@ import {
   type Staleness,
   type Weights,
 } from '@federa/core';
+import type { FederaServer } from '@federa/server';
 import type { RunConfig } from './config/index.js';
 import type { SimulateHooks } from './run.js';
 
@@ -45,6 +46,43 @@ export function asyncStrategyFor(c: RunConfig): AsyncStrategy {
       });
 }
 
+/** The loop options a config sets for `runAsynchronous`, in simulation and on the server alike. */
+export function asyncLoopOptions(c: RunConfig) {
+  return {
+    strategy: asyncStrategyFor(c),
+    seed: c.seed,
+    concurrency: c.async.concurrency,
+    versions: c.rounds,
+    order: c.async.order,
+    ...(c.async.maxStaleness !== null ? { maxStaleness: c.async.maxStaleness } : {}),
+    evaluateEvery: c.evaluate.every,
+  };
+}
+
+/**
+ * What `federa server` trains for an asynchronous config (`FederaServer.trainAsync`): the
+ * loop options above, the run's name and config (a restart with the same ones resumes it),
+ * `minClients` to wait for (at the start, and again whenever every client left) and the
+ * per-task deadline.
+ */
+export function asyncPlan(
+  c: RunConfig,
+  initial: Weights,
+  minClients: number,
+  deadlineMs: number | undefined,
+  evaluate: GlobalEvaluator,
+): Parameters<FederaServer['trainAsync']>[0] {
+  return {
+    ...asyncLoopOptions(c),
+    name: c.name,
+    config: c,
+    initial,
+    minClients,
+    ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    evaluate,
+  };
+}
+
 /**
  * An asynchronous run on the simulation grid: `async.concurrency` clients train at once,
  * each from the model version current when it started; the run stops at server model
@@ -59,16 +97,10 @@ export async function runAsyncSimulation(
   hooks: SimulateHooks,
 ): Promise<RunResult> {
   const r = await runAsynchronous({
+    ...asyncLoopOptions(c),
     grid,
-    strategy: asyncStrategyFor(c),
     initial,
-    seed: c.seed,
-    concurrency: c.async.concurrency,
-    versions: c.rounds,
-    order: c.async.order,
-    ...(c.async.maxStaleness !== null ? { maxStaleness: c.async.maxStaleness } : {}),
     evaluate,
-    evaluateEvery: c.evaluate.every,
     ...(c.sim.deadlineMs !== null ? { send: { deadlineMs: c.sim.deadlineMs } } : {}),
     onRecord: async (record, weights) => {
       hooks.onRoundStart?.(record.round, c.async.concurrency);

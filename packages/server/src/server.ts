@@ -280,7 +280,16 @@ export class FederaServer {
       this.hub.online().map((c) => c.id),
     );
     const r = await trainAsyncLoop(
-      { hub: this.hub, store, observer: this.observer, signal: this.abort.signal, log, runId, published },
+      {
+        hub: this.hub,
+        store,
+        observer: this.observer,
+        signal: this.abort.signal,
+        log,
+        runId,
+        published,
+        ...(this.opts.audit ? { auditKey: this.opts.audit.privateKey } : {}),
+      },
       plan,
       { weights: initial, version: startVersion, before },
     );

@@ -6,8 +6,10 @@ import { test } from 'node:test';
 import { FederaClient, nodeSocketFactory, type SocketFactory } from '@federa/client';
 import {
   type AsyncRecord,
+  AuditChain,
   type Client,
   FedBuff,
+  generateAuditKeys,
   type LabeledData,
   LocalGrid,
   runAsynchronous,
@@ -28,6 +30,18 @@ const localGrid = (shards: readonly LabeledData[]) =>
 const schedule = (records: readonly AsyncRecord[]) =>
   records.map((r) => [r.version, r.succeeded, r.failed, r.trainLoss, r.stalenessMean, r.stalenessMax]);
 
+/** The stored audit chain verifies and names, per version, exactly the updates its record folded in or received. */
+async function assertAudited(store: MemoryStore, records: readonly AsyncRecord[], keys: CryptoKeyPair): Promise<void> {
+  const entries = (await store.auditRows()).map((r) => JSON.parse(r.entry));
+  assert.equal((await AuditChain.verify(entries, keys.publicKey)).ok, true);
+  assert.deepEqual(
+    entries.map((e) => [e.round, e.clients.map((c: { clientId: string }) => c.clientId)]),
+    records.map((r) => [r.version, r.clients.filter((c) => c.ok).map((c) => c.clientId)]),
+  );
+  const hashes = entries.flatMap((e) => e.clients.map((c: { updateHash: string }) => c.updateHash));
+  assert.equal(new Set(hashes).size, hashes.length, 'every update has its own hash');
+}
+
 test('FedBuff over the network (4 clients, 3 at once, order start) reaches version 6 with stale updates, and equals runAsynchronous in process bit for bit', async (t) => {
   const shards = softmaxShards(4);
   const plan = { seed: 5, concurrency: 3, versions: 6, order: 'start' as const };
@@ -38,7 +52,8 @@ test('FedBuff over the network (4 clients, 3 at once, order start) reaches versi
     initial: softmaxInitial(),
   });
   const store = new MemoryStore();
-  const server = await startServer({ store });
+  const keys = await generateAuditKeys();
+  const server = await startServer({ store, audit: keys });
   const clients = shards.map((d, k) => startClient(server.url, `site-${k}`, site(d, k)));
   try {
     const t0 = performance.now();
@@ -67,6 +82,7 @@ test('FedBuff over the network (4 clients, 3 at once, order start) reaches versi
     );
     assert.deepEqual(schedule(stored), schedule(local.records));
     assert.equal((await store.latestCheckpoint(r.runId))?.round, 6);
+    await assertAudited(store, stored, keys);
     assert.equal(server.state.round, 6);
     assert.deepEqual(await Promise.all(clients.map((c) => c.finished)), Array(4).fill('run finished: versions'));
   } finally {
@@ -207,7 +223,8 @@ test('a client that disconnects mid-task is a recorded failure (E_DISCONNECTED a
 test('when every client goes away the run pauses instead of ending, and continues from the same version when they are back', async () => {
   const shards = softmaxShards(2);
   const store = new MemoryStore();
-  const server = await startServer({ store, offlineGraceMs: 100 });
+  const keys = await generateAuditKeys();
+  const server = await startServer({ store, offlineGraceMs: 100, audit: keys });
   let down = false;
   const sockets: { terminate(): void }[] = [];
   const real = nodeSocketFactory();
@@ -263,6 +280,7 @@ test('when every client goes away the run pauses instead of ending, and continue
       `failures are stored with version 3, the next version made: ${JSON.stringify(lost)}`,
     );
     assert.ok(stored.every((x, i) => i === 0 || x.updates > (stored[i - 1] as AsyncRecord).updates));
+    await assertAudited(store, stored, keys);
   } finally {
     for (const c of clients) c.stop();
     await server.stop();

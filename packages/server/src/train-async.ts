@@ -7,6 +7,7 @@ import {
   runAsynchronous,
   type Weights,
 } from '@federa/core';
+import { AsyncAudit } from './async-audit.js';
 import { makeAsyncCheckpoint } from './async-checkpoint.js';
 import { mergeAsyncRecords, withRunTotals } from './async-records.js';
 import type { Hub } from './hub.js';
@@ -70,6 +71,8 @@ export interface AsyncLoopContext {
   readonly signal: AbortSignal;
   readonly log: (line: string) => void;
   readonly runId: string;
+  /** The audit chain's signing key: each stored version gets a signed row (see AsyncAudit). */
+  readonly auditKey?: CryptoKey;
   /** Called once a version is stored (the server serves it: /healthz, predictions). */
   readonly published: (version: number, weights: Weights) => void;
 }
@@ -102,7 +105,9 @@ export async function trainAsyncLoop(
   let tail: AsyncRecord | undefined;
   let applied = 0;
   let pauses = 0;
-  let weightsIn = observer.roundStart(version + 1, expected, weights);
+  const audit = ctx.auditKey ? new AsyncAudit(hub, store, ctx.auditKey) : undefined;
+  await audit?.begin(weights);
+  void observer.roundStart(version + 1, expected, undefined);
   const evaluate = plan.evaluate && once(plan.evaluate);
 
   const onRecord = async (segmentRecord: AsyncRecord, w: Weights, base: number): Promise<void> => {
@@ -114,9 +119,8 @@ export async function trainAsyncLoop(
     }
     const record = tail ? mergeAsyncRecords(tail, r) : r;
     tail = undefined;
-    await weightsIn;
-    const audit = await observer.auditRow(runId, plan.strategy.name, record, w);
-    await store.saveRound(runId, record, makeAsyncCheckpoint(record.version, w, plan.strategy), audit);
+    const row = await audit?.row(runId, plan.strategy.name, record, w);
+    await store.saveRound(runId, record, makeAsyncCheckpoint(record.version, w, plan.strategy), row);
     stored = { version: record.version, weights: w };
     records.push(record);
     observer.roundDone(record);
@@ -124,52 +128,56 @@ export async function trainAsyncLoop(
     log(describe(record));
     applied = 0;
     await plan.onRecord?.(record, w);
-    if (record.version < plan.versions) weightsIn = observer.roundStart(record.version + 1, expected, w);
+    if (record.version < plan.versions) void observer.roundStart(record.version + 1, expected, undefined);
   };
 
   let stopReason: AsyncServerRunResult['stopReason'] = 'versions';
-  while (version < plan.versions) {
-    try {
-      log(`waiting for ${minClients} client(s)`);
-      await hub.waitForClients(minClients, signal);
-    } catch {
-      stopReason = 'aborted';
-      break;
+  try {
+    while (version < plan.versions) {
+      try {
+        log(`waiting for ${minClients} client(s)`);
+        await hub.waitForClients(minClients, signal);
+      } catch {
+        stopReason = 'aborted';
+        break;
+      }
+      const base = updatesBefore;
+      const r = await runAsynchronous({
+        grid,
+        strategy: plan.strategy,
+        initial: weights,
+        startVersion: version,
+        versions: plan.versions,
+        seed: plan.seed,
+        concurrency: plan.concurrency,
+        order: plan.order ?? 'start',
+        signal,
+        ...(plan.maxStaleness !== undefined ? { maxStaleness: plan.maxStaleness } : {}),
+        ...(evaluate ? { evaluate } : {}),
+        ...(plan.evaluateEvery !== undefined ? { evaluateEvery: plan.evaluateEvery } : {}),
+        ...(plan.maxConsecutiveFailures !== undefined ? { maxConsecutiveFailures: plan.maxConsecutiveFailures } : {}),
+        ...(plan.deadlineMs !== undefined ? { send: { deadlineMs: plan.deadlineMs } } : {}),
+        onArrival: (a) => {
+          if (a.outcome === 'applied') observer.clientDone(a.version + 1, ++applied, expected);
+        },
+        onRecord: (rec, w) => onRecord(rec, w, base),
+      });
+      updatesBefore += r.updates;
+      weights = r.weights;
+      version = r.version;
+      if (signal.aborted) {
+        stopReason = 'aborted';
+        break;
+      }
+      if (r.stopReason !== 'no-clients') {
+        stopReason = r.stopReason === 'failures' ? 'failures' : 'versions';
+        break;
+      }
+      pauses++;
+      log(`no client left to train at version ${version}: training pauses until ${minClients} client(s) are online`);
     }
-    const base = updatesBefore;
-    const r = await runAsynchronous({
-      grid,
-      strategy: plan.strategy,
-      initial: weights,
-      startVersion: version,
-      versions: plan.versions,
-      seed: plan.seed,
-      concurrency: plan.concurrency,
-      order: plan.order ?? 'start',
-      signal,
-      ...(plan.maxStaleness !== undefined ? { maxStaleness: plan.maxStaleness } : {}),
-      ...(evaluate ? { evaluate } : {}),
-      ...(plan.evaluateEvery !== undefined ? { evaluateEvery: plan.evaluateEvery } : {}),
-      ...(plan.maxConsecutiveFailures !== undefined ? { maxConsecutiveFailures: plan.maxConsecutiveFailures } : {}),
-      ...(plan.deadlineMs !== undefined ? { send: { deadlineMs: plan.deadlineMs } } : {}),
-      onArrival: (a) => {
-        if (a.outcome === 'applied') observer.clientDone(a.version + 1, ++applied, expected);
-      },
-      onRecord: (rec, w) => onRecord(rec, w, base),
-    });
-    updatesBefore += r.updates;
-    weights = r.weights;
-    version = r.version;
-    if (signal.aborted) {
-      stopReason = 'aborted';
-      break;
-    }
-    if (r.stopReason !== 'no-clients') {
-      stopReason = r.stopReason === 'failures' ? 'failures' : 'versions';
-      break;
-    }
-    pauses++;
-    log(`no client left to train at version ${version}: training pauses until ${minClients} client(s) are online`);
+  } finally {
+    audit?.close();
   }
   if (tail && stopReason !== 'aborted') {
     log(`${tail.sampled} arrival(s) after version ${stored.version} made no new version and are not stored`);

@@ -1,9 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { exportAuditPrivateKey, FederaError, generateAuditKeys, importAuditPrivateKey } from '@federa/core';
+import {
+  exportAuditPrivateKey,
+  FederaError,
+  generateAuditKeys,
+  importAuditPrivateKey,
+  type Weights,
+} from '@federa/core';
 import { FederaServer, SqliteStore, TfjsPredictor } from '@federa/server';
 import { buildFederation, createExperimentModel } from '@federa/sim';
 import { setupBackend, TfjsModelAdapter } from '@federa/tfjs';
 import type { Command } from 'commander';
+import { asyncPlan, isAsynchronous } from '../async-run.js';
 import { loadConfig, type RunConfig } from '../config/index.js';
 import { experimentSpec, strategyFor } from '../run.js';
 
@@ -106,16 +113,31 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
     log,
     ...(tls ? { tls } : {}),
   });
+  const length = isAsynchronous(config)
+    ? `to version ${config.rounds}, ${config.async.concurrency} clients at once`
+    : `${config.rounds} rounds`;
   log(
-    `federa server: ${config.name}, ${config.model} on ${backend.name}, ${config.strategy.name}, ${config.rounds} rounds; db ${o.db}; clients connect to ${server.url}`,
+    `federa server: ${config.name}, ${config.model} on ${backend.name}, ${config.strategy.name}, ${length}; db ${o.db}; clients connect to ${server.url}`,
   );
   const stop = () => {
-    log('stopping (the current round is not recorded; run the same command to resume)');
+    log('stopping (work since the last stored round or version is not recorded; run the same command to resume)');
     void server.stop();
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const evaluate = async (w: Weights) => {
+    evalModel.setWeights(w);
+    const e = await evalModel.evaluate(test);
+    return { loss: e.loss, accuracy: e.accuracy, metrics: { macroF1: e.macroF1 } };
+  };
+  const deadlineMs = o.deadlineMs ?? config.sim.deadlineMs ?? undefined;
   try {
+    if (isAsynchronous(config)) {
+      const r = await server.trainAsync(asyncPlan(config, model.getWeights(), o.minClients, deadlineMs, evaluate));
+      const last = r.records.at(-1);
+      log(`run ${r.runId}: ${r.stopReason} at version ${r.version}, accuracy ${last?.accuracy.toFixed(4) ?? 'n/a'}`);
+      return;
+    }
     const r = await server.train({
       name: config.name,
       config,
@@ -124,18 +146,10 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
       strategy: strategyFor(config),
       initial: model.getWeights(),
       minClients: o.minClients,
-      ...(o.deadlineMs !== undefined
-        ? { deadlineMs: o.deadlineMs }
-        : config.sim.deadlineMs !== null
-          ? { deadlineMs: config.sim.deadlineMs }
-          : {}),
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
       evaluateEvery: config.evaluate.every,
       ...(config.stop.accuracy !== null ? { stopAtAccuracy: config.stop.accuracy } : {}),
-      evaluate: async (w) => {
-        evalModel.setWeights(w);
-        const e = await evalModel.evaluate(test);
-        return { loss: e.loss, accuracy: e.accuracy, metrics: { macroF1: e.macroF1 } };
-      },
+      evaluate,
     });
     const last = r.rounds.at(-1);
     log(
@@ -174,8 +188,15 @@ export function registerServerCommand(program: Command): Command {
     .option('--host <addr>', 'interface to listen on', '0.0.0.0')
     .option('--tokens <list>', 'comma-separated enrolment tokens, one per client (or FEDERA_TOKENS)')
     .option('--secret <s>', 'shared enrolment secret any client may use (or FEDERA_SECRET)')
-    .option('--min-clients <n>', 'clients that must be online before each round starts', '1')
-    .option('--deadline <ms>', 'per-round reply deadline in ms (default: the config’s sim.deadlineMs, else none)')
+    .option(
+      '--min-clients <n>',
+      'clients that must be online before each round starts (fedbuff/fedasync: before training starts, and again after every client left)',
+      '1',
+    )
+    .option(
+      '--deadline <ms>',
+      'reply deadline in ms, per round (fedbuff/fedasync: per task); default: the config’s sim.deadlineMs, else none',
+    )
     .option('--cert <pem>', 'TLS certificate (serve https/wss)')
     .option('--key <pem>', 'TLS private key')
     .option('--chunk-mb <n>', 'transfer chunk size in MiB', '1')
