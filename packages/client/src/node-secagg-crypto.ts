@@ -51,16 +51,29 @@ function pairFromSecret(secret: Uint8Array): NodeX25519Pair {
   return { secretKey: Uint8Array.from(secret), publicKey: Uint8Array.from(Buffer.from(x, 'base64url')), privateKey };
 }
 
+/**
+ * Imported public keys, by their base64url: in a simulation every client imports the same
+ * neighbours' keys. Public data only; cleared when it grows past `PUBLIC_CACHE_SIZE`.
+ */
+const publicKeys = new Map<string, KeyObject>();
+const PUBLIC_CACHE_SIZE = 4096;
+
 function publicKeyObject(raw: Uint8Array): KeyObject {
   if (!(raw instanceof Uint8Array) || raw.length !== 32) {
     throw new FederaError('E_SECAGG_KEY', `malformed X25519 public key: ${raw?.length} bytes, not 32`);
   }
-  try {
-    const x = Buffer.from(raw.buffer, raw.byteOffset, 32).toString('base64url');
-    return createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
-  } catch (e) {
-    throw keyError('malformed X25519 public key', e);
+  const x = Buffer.from(raw.buffer, raw.byteOffset, 32).toString('base64url');
+  let key = publicKeys.get(x);
+  if (!key) {
+    try {
+      key = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+    } catch (e) {
+      throw keyError('malformed X25519 public key', e);
+    }
+    if (publicKeys.size >= PUBLIC_CACHE_SIZE) publicKeys.clear();
+    publicKeys.set(x, key);
   }
+  return key;
 }
 
 function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string, use: KeyUse): Uint8Array {

@@ -71,13 +71,10 @@ export function reduce(v: Uint32Array, bits: number): Uint32Array {
 
 /** Ring values mod 2^bits read as signed integers in [−2^(bits−1), 2^(bits−1)), divided by `scale`. */
 export function dequantize(v: Uint32Array, bits: number, scale: number, from = 0, to = v.length): Float64Array {
-  const mod = 2 ** bits;
-  const half = mod / 2;
-  const mask = bits >= 32 ? 0xffffffff : mod - 1;
+  // Sign extension by shifts: branch-free (the signs of a sum's coordinates are random).
+  const shift = 32 - bits;
   const out = new Float64Array(to - from);
-  for (let i = from; i < to; i++) {
-    const u = (v[i]! & mask) >>> 0;
-    out[i - from] = (u >= half ? u - mod : u) / scale;
-  }
+  const v32 = new Int32Array(v.buffer, v.byteOffset, v.length);
+  for (let i = from; i < to; i++) out[i - from] = ((v32[i]! << shift) >> shift) / scale;
   return out;
 }
