@@ -96,7 +96,7 @@ export async function trainAsyncLoop(
   const expected = plan.strategy.updatesPerVersion ?? plan.concurrency;
   const grid = new StoppableGrid(new NetworkGrid(hub), signal);
   const records = [...start.before];
-  const t0 = performance.now();
+  let t0 = Number.NaN; // set once the first clients are in: waiting for them is not training time
   const elapsedBefore = start.before.at(-1)?.elapsedMs ?? 0;
   let updatesBefore = start.before.at(-1)?.updates ?? 0;
   let weights = start.weights;
@@ -137,6 +137,7 @@ export async function trainAsyncLoop(
       try {
         log(`waiting for ${minClients} client(s)`);
         await hub.waitForClients(minClients, signal);
+        if (Number.isNaN(t0)) t0 = performance.now();
       } catch {
         stopReason = 'aborted';
         break;
