@@ -33,7 +33,7 @@ import type {
   UnmaskResponseMessage,
 } from './messages.js';
 import { type SecAggParams, validateParams } from './params.js';
-import { quantize, reduce } from './quantize.js';
+import { addRing, quantize, reduce } from './quantize.js';
 import { decodeSharePlaintext, encodeSharePlaintext } from './share-plaintext.js';
 
 export interface SecAggClientOptions {
@@ -276,13 +276,9 @@ export class SecAggClient {
   }
 }
 
-/** y += sign·m mod 2^32, in int32 arithmetic on int32 views of the same memory. */
+/** y += sign·m mod 2^32 (`addRing`: WebAssembly SIMD where available). */
 export function addInto(y: Uint32Array, m: Uint32Array, sign: 1 | -1): void {
-  const n = y.length;
-  const a = new Int32Array(y.buffer, y.byteOffset, n);
-  const b = new Int32Array(m.buffer, m.byteOffset, n);
-  if (sign === 1) for (let i = 0; i < n; i++) a[i] = (a[i]! + b[i]!) | 0;
-  else for (let i = 0; i < n; i++) a[i] = (a[i]! - b[i]!) | 0;
+  addRing(y, m, sign);
 }
 
 export function thresholdError(message: string): FederaError {

@@ -78,3 +78,115 @@ export function dequantize(v: Uint32Array, bits: number, scale: number, from = 0
   for (let i = from; i < to; i++) out[i - from] = ((v32[i]! << shift) >> shift) / scale;
   return out;
 }
+
+/**
+ * The ring addition kernel: `add(dst, src, n)` / `sub(dst, src, n)` do dst ± src mod 2^32 on
+ * n bytes of little-endian 32-bit words in its memory, four lanes at a time (WebAssembly SIMD).
+ * `RING_ADD_WASM_BASE64` is `RING_ADD_WAT` assembled by wabt (a test checks they match).
+ */
+export const RING_ADD_WAT = `(module
+  (memory (export "memory") 2)
+  ;; dst[i] += src[i] (i32, wrapping) for n bytes (n a multiple of 4)
+  (func (export "add") (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $dst) (local.get $n)))
+    (local.set $vend (i32.add (local.get $dst) (i32.and (local.get $n) (i32.const -16))))
+    (block $b (loop $l
+      (br_if $b (i32.ge_u (local.get $dst) (local.get $vend)))
+      (v128.store (local.get $dst) (i32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br $l)))
+    (block $b2 (loop $l2
+      (br_if $b2 (i32.ge_u (local.get $dst) (local.get $end)))
+      (i32.store (local.get $dst) (i32.add (i32.load (local.get $dst)) (i32.load (local.get $src))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (br $l2))))
+  (func (export "sub") (param $dst i32) (param $src i32) (param $n i32)
+    (local $end i32) (local $vend i32)
+    (local.set $end (i32.add (local.get $dst) (local.get $n)))
+    (local.set $vend (i32.add (local.get $dst) (i32.and (local.get $n) (i32.const -16))))
+    (block $b (loop $l
+      (br_if $b (i32.ge_u (local.get $dst) (local.get $vend)))
+      (v128.store (local.get $dst) (i32x4.sub (v128.load (local.get $dst)) (v128.load (local.get $src))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (br $l)))
+    (block $b2 (loop $l2
+      (br_if $b2 (i32.ge_u (local.get $dst) (local.get $end)))
+      (i32.store (local.get $dst) (i32.sub (i32.load (local.get $dst)) (i32.load (local.get $src))))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (br $l2)))))
+`;
+export const RING_ADD_WASM_BASE64 =
+  'AGFzbQEAAAABBwFgA39/fwADAwIAAAUDAQACBxYDBm1lbW9yeQIAA2FkZAAAA3N1YgABCusBAnQBAn8gACACaiEDIAAgAkFwcWohBAJAA0AgACAETw0BIAAgAP0ABAAgAf0ABAD9rgH9CwQAIABBEGohACABQRBqIQEMAAsLAkADQCAAIANPDQEgACAAKAIAIAEoAgBqNgIAIABBBGohACABQQRqIQEMAAsLC3QBAn8gACACaiEDIAAgAkFwcWohBAJAA0AgACAETw0BIAAgAP0ABAAgAf0ABAD9sQH9CwQAIABBEGohACABQRBqIQEMAAsLAkADQCAAIANPDQEgACAAKAIAIAEoAgBrNgIAIABBBGohACABQQRqIQEMAAsLCw==';
+
+/** Bytes of each operand the kernel holds at once. */
+const RING_CHUNK = 32 * 1024;
+/** Below this many words the JS loop is as fast as copying in and out. */
+const RING_MIN_WORDS = 2048;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+interface RingKernel {
+  readonly add: (dst: number, src: number, n: number) => void;
+  readonly sub: (dst: number, src: number, n: number) => void;
+  readonly memory: WebAssembly.Memory;
+}
+let kernel: { fns: RingKernel; mem: Uint8Array } | null | undefined;
+
+/** The kernel, or null where WebAssembly SIMD is unavailable or the host is big-endian. */
+function ringKernel(): { fns: RingKernel; mem: Uint8Array } | null {
+  if (kernel !== undefined) return kernel;
+  kernel = null;
+  try {
+    if (LITTLE_ENDIAN && typeof WebAssembly === 'object') {
+      const bytes = Uint8Array.from(atob(RING_ADD_WASM_BASE64), (c) => c.charCodeAt(0));
+      const fns = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as RingKernel;
+      kernel = { fns, mem: new Uint8Array(fns.memory.buffer) };
+    }
+  } catch {
+    // No SIMD: the JS loop below.
+  }
+  return kernel;
+}
+
+/** Whether `addRing` runs on the WebAssembly SIMD kernel here (Node ≥ 16, current browsers). */
+export function ringKernelActive(): boolean {
+  return ringKernel() !== null;
+}
+
+/**
+ * y[i] ← y[i] + sign·w[i] mod 2^32 for i < w.length (w ≤ y in length), where w is either a
+ * ring vector (native 32-bit words) or `bytes`: little-endian 32-bit words as produced by a
+ * PRG. Runs through the WebAssembly SIMD kernel in 32 KiB chunks where available.
+ */
+export function addRing(y: Uint32Array, w: Uint32Array | Uint8Array, sign: 1 | -1): void {
+  const words = w instanceof Uint8Array ? w.length >>> 2 : w.length;
+  const k = words >= RING_MIN_WORDS ? ringKernel() : null;
+  if (k) {
+    const yb = new Uint8Array(y.buffer, y.byteOffset, 4 * words);
+    const wb = w instanceof Uint8Array ? w : new Uint8Array(w.buffer, w.byteOffset, 4 * words);
+    const { fns, mem } = k;
+    for (let at = 0; at < yb.length; at += RING_CHUNK) {
+      const n = Math.min(RING_CHUNK, yb.length - at);
+      mem.set(yb.subarray(at, at + n), 0);
+      mem.set(wb.subarray(at, at + n), RING_CHUNK);
+      if (sign === 1) fns.add(0, RING_CHUNK, n);
+      else fns.sub(0, RING_CHUNK, n);
+      yb.set(mem.subarray(0, n), at);
+    }
+    return;
+  }
+  const a = new Int32Array(y.buffer, y.byteOffset, words);
+  let b: Int32Array;
+  if (w instanceof Uint8Array) {
+    // Little-endian words, on any host.
+    const view = new DataView(w.buffer, w.byteOffset, 4 * words);
+    b = LITTLE_ENDIAN && w.byteOffset % 4 === 0 ? new Int32Array(w.buffer, w.byteOffset, words) : new Int32Array(words);
+    if (!(LITTLE_ENDIAN && w.byteOffset % 4 === 0)) for (let i = 0; i < words; i++) b[i] = view.getInt32(4 * i, true);
+  } else b = new Int32Array(w.buffer, w.byteOffset, words);
+  if (sign === 1) for (let i = 0; i < words; i++) a[i] = (a[i]! + b[i]!) | 0;
+  else for (let i = 0; i < words; i++) a[i] = (a[i]! - b[i]!) | 0;
+}
