@@ -8,6 +8,7 @@ import {
   type AsyncRecord,
   AuditChain,
   type Client,
+  FedAsync,
   FedBuff,
   generateAuditKeys,
   type LabeledData,
@@ -85,6 +86,46 @@ test('FedBuff over the network (4 clients, 3 at once, order start) reaches versi
     await assertAudited(store, stored, keys);
     assert.equal(server.state.round, 6);
     assert.deepEqual(await Promise.all(clients.map((c) => c.finished)), Array(4).fill('run finished: versions'));
+  } finally {
+    for (const c of clients) c.stop();
+    await server.stop();
+  }
+});
+
+test('FedAsync over the network (3 clients, 2 at once) equals runAsynchronous in process bit for bit: every update a version, each 1 version stale', async () => {
+  const shards = softmaxShards(3);
+  const fedAsync = () => new FedAsync({ alpha: 0.5, epochs: 1, batchSize: 10, lr: 0.1 });
+  const plan = { seed: 6, concurrency: 2, versions: 5, order: 'start' as const };
+  const local = await runAsynchronous({
+    ...plan,
+    grid: localGrid(shards),
+    strategy: fedAsync(),
+    initial: softmaxInitial(),
+  });
+  const server = await startServer();
+  const clients = shards.map((d, k) => startClient(server.url, `site-${k}`, site(d, k)));
+  try {
+    const r = await server.trainAsync({
+      ...plan,
+      name: 'async',
+      config: {},
+      strategy: fedAsync(),
+      initial: softmaxInitial(),
+      minClients: 3,
+    });
+    assert.equal(r.stopReason, 'versions');
+    assert.deepEqual(r.weights.data, local.weights.data);
+    assert.deepEqual(schedule(r.records), schedule(local.records));
+    assert.deepEqual(
+      r.records.map((x) => [x.succeeded, x.stalenessMax]),
+      [
+        [1, 0],
+        [1, 1],
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ],
+    );
   } finally {
     for (const c of clients) c.stop();
     await server.stop();

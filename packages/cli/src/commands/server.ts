@@ -52,7 +52,10 @@ async function auditKeys(path: string): Promise<CryptoKeyPair> {
  * checkpointed to the SQLite file `db` after every round: run the same command again after a
  * crash and the run resumes from the last completed round. Every round is also appended to
  * a signed, hash-chained audit log in the same database (`federa audit verify <db>`), and
- * the dashboard is served at the server's http(s) root.
+ * the dashboard is served at the server's http(s) root. A config with strategy fedbuff or
+ * fedasync trains asynchronously (`FederaServer.trainAsync`): `rounds` is the model version to
+ * stop at, `async.*` sets the concurrency, order and staleness limit, the deadline is per task,
+ * and each version is stored, audited and resumable like a round.
  */
 export async function serverCommand(config: RunConfig, o: ServerCommandOptions): Promise<void> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
