@@ -45,9 +45,8 @@ export function quantize(
     s1 = s2;
     s2 = s3;
     s3 = s3 ^ (s3 >>> 19) ^ (tt ^ (tt >>> 8));
-    // Round up iff u < (v − f)·2^32 ⟺ u < ⌈(v − f)·2^32⌉ =: c (u an integer); ⌊(c − u − 1)/2^32⌋ + 1 is that bit.
-    const c = Math.ceil((v - f) * 4294967296);
-    o32[i] = (f + Math.floor((c - (s3 >>> 0) - 1) * 2.3283064365386963e-10) + 1) | 0;
+    // Round up iff u < (v − f)·2^32 (exact in doubles); `+(…)` turns the comparison into 0/1 without a branch.
+    o32[i] = (f + +(s3 >>> 0 < (v - f) * 4294967296)) | 0;
   }
   if (bad !== 0) {
     const i = x.findIndex((xi) => !Number.isFinite(xi));
