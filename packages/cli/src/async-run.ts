@@ -62,8 +62,8 @@ export function asyncLoopOptions(c: RunConfig) {
 /**
  * What `federa server` trains for an asynchronous config (`FederaServer.trainAsync`): the
  * loop options above, the run's name and config (a restart with the same ones resumes it),
- * `minClients` to wait for (at the start, and again whenever every client left) and the
- * per-task deadline.
+ * `minClients` to wait for (at the start, and again whenever every client left), the
+ * per-task deadline and `stop.accuracy`.
  */
 export function asyncPlan(
   c: RunConfig,
@@ -79,6 +79,7 @@ export function asyncPlan(
     initial,
     minClients,
     ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    ...(c.stop.accuracy !== null ? { stopAtAccuracy: c.stop.accuracy } : {}),
     evaluate,
   };
 }

@@ -4,12 +4,14 @@ import type { EvaluateIns, EvaluateRes, Grid, Outcome, SendOptions, TrainIns, Tr
  * A Grid that stops with the server: once `signal` aborts it starts no new task (each
  * instruction fails E_ABORTED at once) and stops waiting for the tasks it started (their
  * remaining outcomes fail E_ABORTED), so a loop draining its clients after `stop()` never
- * waits for a deadline or an offline grace period.
+ * waits for a deadline or an offline grace period. Once `noNewTasks` aborts it only starts
+ * no new task: the ones open still finish (a run that ends normally lets them).
  */
 export class StoppableGrid implements Grid {
   constructor(
     private readonly inner: Grid,
     private readonly signal: AbortSignal,
+    private readonly noNewTasks?: AbortSignal,
   ) {}
 
   nodes() {
@@ -39,7 +41,7 @@ export class StoppableGrid implements Grid {
         clientId,
         error: { code: 'E_ABORTED', message: 'the server is stopping' },
       }));
-    if (this.signal.aborted) {
+    if (this.signal.aborted || this.noNewTasks?.aborted) {
       yield* aborted();
       return;
     }

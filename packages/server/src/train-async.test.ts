@@ -327,3 +327,43 @@ test('when every client goes away the run pauses instead of ending, and continue
     await server.stop();
   }
 });
+
+test('stopAtAccuracy ends the run (finished, not resumable) at the first stored version that reaches it', async () => {
+  const shards = softmaxShards(3);
+  const store = new MemoryStore();
+  const server = await startServer({ store });
+  const clients = shards.map((d, k) => startClient(server.url, `site-${k}`, site(d, k)));
+  try {
+    const r = await server.trainAsync({
+      name: 'early',
+      config: {},
+      seed: 1,
+      versions: 20,
+      concurrency: 3,
+      strategy: fedBuff(),
+      initial: softmaxInitial(),
+      minClients: 3,
+      stopAtAccuracy: 0.3,
+      evaluate: async (_w, version) => ({ loss: 1, accuracy: version / 10 }),
+    });
+    assert.equal(r.stopReason, 'accuracy');
+    assert.equal(r.version, 3);
+    assert.deepEqual(
+      (await store.rounds(r.runId)).map((x) => x.round),
+      [1, 2, 3],
+    );
+    assert.equal(await store.findRun('early'), undefined, 'the run is finished');
+    await assert.rejects(
+      server.trainAsync({
+        ...{ name: 'x', config: {}, seed: 1, versions: 2, concurrency: 1 },
+        strategy: fedBuff(),
+        initial: softmaxInitial(),
+        stopAtAccuracy: 0.9,
+      }),
+      /stopAtAccuracy must be in \(0, 1\] and needs evaluate/,
+    );
+  } finally {
+    for (const c of clients) c.stop();
+    await server.stop();
+  }
+});

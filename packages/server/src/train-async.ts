@@ -41,6 +41,8 @@ export interface AsyncTrainingPlan {
   readonly deadlineMs?: number;
   readonly evaluate?: GlobalEvaluator;
   readonly evaluateEvery?: number;
+  /** End the run once a stored version's test accuracy reaches this (needs `evaluate`). */
+  readonly stopAtAccuracy?: number;
   /** Stop the run after this many failed replies in a row (default 10 × concurrency). */
   readonly maxConsecutiveFailures?: number;
   /** Called after each version's record and checkpoint are stored. */
@@ -55,8 +57,11 @@ export interface AsyncServerRunResult {
   readonly version: number;
   /** Every stored record of the run (one per version), the ones before a resume included. */
   readonly records: readonly AsyncRecord[];
-  /** 'versions': reached `plan.versions`; 'failures': too many failed replies in a row; 'aborted': `stop()`. */
-  readonly stopReason: 'versions' | 'failures' | 'aborted';
+  /**
+   * 'versions': reached `plan.versions`; 'accuracy': reached `stopAtAccuracy`; 'failures': too
+   * many failed replies in a row; 'aborted': `stop()`.
+   */
+  readonly stopReason: 'versions' | 'accuracy' | 'failures' | 'aborted';
   /** The version this process started from (0 unless it resumed). */
   readonly startVersion: number;
   /** Times training paused because no client was left, and resumed once `minClients` were back. */
@@ -91,10 +96,13 @@ export async function trainAsyncLoop(
   plan: AsyncTrainingPlan,
   start: { readonly weights: Weights; readonly version: number; readonly before: readonly AsyncRecord[] },
 ): Promise<Omit<AsyncServerRunResult, 'runId' | 'startVersion'>> {
-  const { hub, store, observer, signal, log, runId } = ctx;
+  const { hub, store, observer, log, runId } = ctx;
+  const reached = new AbortController(); // stopAtAccuracy: ends the loop like stop(), but the run finishes
+  const signal = AbortSignal.any([ctx.signal, reached.signal]);
+  // stop() cuts the tasks in flight short; reaching the accuracy lets them finish (they are drained).
+  const grid = new StoppableGrid(new NetworkGrid(hub), ctx.signal, reached.signal);
   const minClients = plan.minClients ?? 1;
   const expected = plan.strategy.updatesPerVersion ?? plan.concurrency;
-  const grid = new StoppableGrid(new NetworkGrid(hub), signal);
   const records = [...start.before];
   let t0 = Number.NaN; // set once the first clients are in: waiting for them is not training time
   const elapsedBefore = start.before.at(-1)?.elapsedMs ?? 0;
@@ -128,6 +136,7 @@ export async function trainAsyncLoop(
     log(describe(record));
     applied = 0;
     await plan.onRecord?.(record, w);
+    if (plan.stopAtAccuracy !== undefined && record.accuracy >= plan.stopAtAccuracy) reached.abort();
     if (record.version < plan.versions) void observer.roundStart(record.version + 1, expected, undefined);
   };
 
@@ -139,7 +148,7 @@ export async function trainAsyncLoop(
         await hub.waitForClients(minClients, signal);
         if (Number.isNaN(t0)) t0 = performance.now();
       } catch {
-        stopReason = 'aborted';
+        stopReason = ctx.signal.aborted ? 'aborted' : 'accuracy';
         break;
       }
       const base = updatesBefore;
@@ -167,7 +176,7 @@ export async function trainAsyncLoop(
       weights = r.weights;
       version = r.version;
       if (signal.aborted) {
-        stopReason = 'aborted';
+        stopReason = ctx.signal.aborted ? 'aborted' : 'accuracy';
         break;
       }
       if (r.stopReason !== 'no-clients') {
@@ -197,6 +206,14 @@ export function validateAsyncPlan(plan: AsyncTrainingPlan): void {
   posInt(plan.concurrency, 'concurrency', 'the number of clients training at once, e.g. 10');
   if (plan.minClients !== undefined) posInt(plan.minClients, 'minClients', 'clients online before training starts');
   if (plan.deadlineMs !== undefined) posInt(plan.deadlineMs, 'deadlineMs', 'a per-task deadline in ms, or none');
+  const target = plan.stopAtAccuracy;
+  if (target !== undefined && !(target > 0 && target <= 1 && plan.evaluate)) {
+    throw new FederaError(
+      'E_ARG',
+      `trainAsync: stopAtAccuracy must be in (0, 1] and needs evaluate, got ${target}${plan.evaluate ? '' : ' without evaluate'}`,
+      'pass evaluate (the server-side test), or leave stopAtAccuracy out',
+    );
+  }
 }
 
 /** The evaluator, called once per version (a stretch that made no new version does not evaluate it again). */
