@@ -5,7 +5,10 @@ import { Rng } from '../rng.js';
 import {
   addRing,
   dequantize,
+  QUANTIZE_WASM_BASE64,
+  QUANTIZE_WAT,
   quantize,
+  quantizeWith,
   RING_ADD_WASM_BASE64,
   RING_ADD_WAT,
   reduce,
@@ -42,15 +45,20 @@ describe('addRing', () => {
     }
   });
 
-  it('embeds the bytes of its WAT kernel, assembled by wabt', async () => {
+  it('embeds the bytes of its WAT kernels, assembled by wabt', async () => {
     const { default: initWabt } = await import('wabt');
     const wabt = await initWabt();
-    const mod = wabt.parseWat('ring-add.wat', RING_ADD_WAT, { simd: true });
-    mod.resolveNames();
-    mod.validate();
-    const bin = mod.toBinary({ log: false, write_debug_names: false }).buffer;
-    mod.destroy();
-    assert.equal(btoa(String.fromCharCode(...bin)), RING_ADD_WASM_BASE64);
+    for (const [wat, b64] of [
+      [RING_ADD_WAT, RING_ADD_WASM_BASE64],
+      [QUANTIZE_WAT, QUANTIZE_WASM_BASE64],
+    ]) {
+      const mod = wabt.parseWat('kernel.wat', wat!, { simd: true });
+      mod.resolveNames();
+      mod.validate();
+      const bin = mod.toBinary({ log: false, write_debug_names: false }).buffer;
+      mod.destroy();
+      assert.equal(btoa(String.fromCharCode(...bin)), b64);
+    }
   });
 });
 
@@ -89,14 +97,35 @@ describe('quantize', () => {
     for (let i = 0; i < x.length; i++) assert.ok(Math.abs(d[i]! - x[i]!) <= 0.001 + 1e-9);
   });
 
+  it('gives the same output through the SIMD kernel and the JS loop, across chunks and tails', () => {
+    const rng = new Rng(6);
+    for (const n of [3, 64, 8195, 3 * 8192 + 2]) {
+      const x = Float32Array.from({ length: n }, () => (rng.float() * 2 - 1) * 1.5);
+      const o = { clip: 1, scale: 1e8 + 0.37, weight: 0.6, l2Clip: 0, extra: true };
+      const fast = quantizeWith(x, o, new Rng(n), true);
+      assert.deepEqual(fast, quantizeWith(x, o, new Rng(n), false), `${n} values`);
+      assert.deepEqual(fast, quantize(x, o, new Rng(n)));
+      const d = dequantize(fast, 32, o.scale);
+      for (let i = 0; i < n; i += 97) {
+        const want = Math.max(-1, Math.min(1, x[i]!)) * o.weight;
+        assert.ok(Math.abs(d[i]! - want) <= 1 / o.scale + 1e-12, `value ${i}`);
+      }
+    }
+  });
+
   it('names the first non-finite value', () => {
     for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
-      const x = new Float32Array(10);
-      x[6] = bad;
-      assert.throws(
-        () => quantize(x, opts, new Rng(5)),
-        (e: unknown) => e instanceof FederaError && e.code === 'E_NONFINITE' && e.message.includes('index 6'),
-      );
+      for (const [n, at] of [
+        [10, 6],
+        [9000, 8500],
+      ] as const) {
+        const x = new Float32Array(n);
+        x[at] = bad;
+        assert.throws(
+          () => quantize(x, opts, new Rng(5)),
+          (e: unknown) => e instanceof FederaError && e.code === 'E_NONFINITE' && e.message.includes(`index ${at}`),
+        );
+      }
     }
   });
 });
