@@ -14,6 +14,14 @@ export {
   PROTOCOL_VERSION,
 } from './protocol/frames.js';
 export {
+  bytesToWords,
+  secAggRequestFromWire,
+  secAggRequestToWire,
+  secAggResponseFromWire,
+  secAggResponseToWire,
+  wordsToBytes,
+} from './protocol/secagg.js';
+export {
   equalBytes,
   exportIdentity,
   generateIdentity,

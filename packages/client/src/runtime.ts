@@ -2,18 +2,18 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import {
   type Client,
   decodeWeights,
-  encodeWeights,
   errorInfo,
   FederaError,
   type Metrics,
+  SecAggParticipant,
   type Weights,
 } from '@federa/core';
 import { ReplyBodySchema, type Task, TaskKind, type Welcome } from './gen/federa_pb.js';
-import { configFromWire } from './protocol/config.js';
 import { DEFAULT_MAX_FRAME_BYTES, decodeFrame, encodeFrame, type Frame, type FrameInit } from './protocol/frames.js';
 import { equalBytes, generateIdentity, helloSigningBytes, type Identity, sha256, sign } from './protocol/signing.js';
 import { Assembler, chunkFrames, safeNumber } from './protocol/transfer.js';
 import { CLOSE, globalSocketFactory, OPEN, type SocketFactory, type WireSocket } from './socket.js';
+import { doTask, type TaskResult, taskKindName } from './work.js';
 
 /** What the server said when it accepted this client. */
 export interface WelcomeInfo {
@@ -26,8 +26,13 @@ export interface WelcomeInfo {
 /** What a FederaClient reports as it works (for logs and UIs). */
 export type ClientEvent =
   | { readonly type: 'connected'; readonly welcome: WelcomeInfo }
-  | { readonly type: 'task'; readonly round: number; readonly kind: 'train' | 'evaluate' }
-  | { readonly type: 'replied'; readonly round: number; readonly kind: 'train' | 'evaluate'; readonly metrics: Metrics }
+  | { readonly type: 'task'; readonly round: number; readonly kind: 'train' | 'evaluate' | 'secagg' }
+  | {
+      readonly type: 'replied';
+      readonly round: number;
+      readonly kind: 'train' | 'evaluate' | 'secagg';
+      readonly metrics: Metrics;
+    }
   | { readonly type: 'accepted'; readonly taskId: string }
   | { readonly type: 'refused'; readonly code: string; readonly message: string }
   | { readonly type: 'disconnected'; readonly code: number; readonly reason: string; readonly retryInMs: number }
@@ -53,17 +58,6 @@ export interface FederaClientOptions {
   /** Largest frame accepted from the server (default 1 MiB + 64 KiB; the server's Challenge may raise it). */
   readonly maxFrameBytes?: number;
   readonly onEvent?: (e: ClientEvent) => void;
-}
-
-interface Result {
-  readonly kind: TaskKind;
-  readonly round: number;
-  readonly update?: Uint8Array;
-  readonly updateSha?: Uint8Array;
-  readonly numExamples: number;
-  readonly metrics: Metrics;
-  readonly loss: number;
-  readonly error?: { code: string; message: string };
 }
 
 /**
@@ -99,7 +93,8 @@ export class FederaClient {
   /** Weights being downloaded or held, by transfer id (the last few). */
   private readonly downloads = new Map<string, Assembler>();
   private readonly waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
-  private readonly results = new Map<string, Result>();
+  private readonly results = new Map<string, TaskResult>();
+  private secagg: SecAggParticipant | undefined;
   private readonly running = new Set<string>();
   private uploadsFrom = new Map<string, number>();
 
@@ -269,9 +264,9 @@ export class FederaClient {
     try {
       let r = this.results.get(t.taskId);
       if (!r) {
-        const kind = t.kind === TaskKind.TRAIN ? 'train' : 'evaluate';
+        const kind = taskKindName(t.kind);
         this.emit({ type: 'task', round: t.round, kind });
-        const weights = await this.fetchWeights(ws, t);
+        const weights = t.kind === TaskKind.SECAGG ? undefined : await this.fetchWeights(ws, t);
         r = await this.work(t, weights);
         this.results.set(t.taskId, r);
         while (this.results.size > 4) this.results.delete(this.results.keys().next().value as string);
@@ -311,38 +306,20 @@ export class FederaClient {
     return decodeWeights(bytes, { maxBytes: total, copy: true }).weights;
   }
 
-  private async work(t: Task, weights: Weights): Promise<Result> {
+  private async work(t: Task, weights: Weights | undefined): Promise<TaskResult> {
     const local = this.local ?? (await this.localReady);
     if (!local) throw new FederaError('E_STATE', 'a task arrived before the server welcomed this client');
     const clientId = this.welcome?.clientId ?? this.opts.name;
-    const ins = { clientId, round: t.round, weights, config: configFromWire(t.config) };
-    try {
-      if (t.kind === TaskKind.TRAIN) {
-        const res = await local.train(ins);
-        const update = encodeWeights(res.update, { kind: 'update', round: t.round });
-        return {
-          kind: t.kind,
-          round: t.round,
-          update,
-          updateSha: await sha256(update),
-          numExamples: res.numExamples,
-          metrics: res.metrics,
-          loss: 0,
-        };
-      }
-      const res = await local.evaluate(ins);
-      return { kind: t.kind, round: t.round, numExamples: res.numExamples, metrics: res.metrics, loss: res.loss };
-    } catch (e) {
-      return { kind: t.kind, round: t.round, numExamples: 0, metrics: {}, loss: 0, error: errorInfo(e) };
-    }
+    this.secagg ??= new SecAggParticipant(clientId);
+    return doTask(local, this.secagg, t, weights, clientId);
   }
 
-  private async reply(t: Task, r: Result): Promise<void> {
+  private async reply(t: Task, r: TaskResult): Promise<void> {
     const ws = this.ws;
     if (!ws) throw new FederaError('E_DISCONNECTED', 'connection closed');
     const updateId = `u-${t.taskId}`;
-    if (r.update) {
-      for (const f of chunkFrames(updateId, r.update, this.chunkBytes, this.uploadsFrom.get(updateId) ?? 0)) {
+    if (r.upload) {
+      for (const f of chunkFrames(updateId, r.upload, this.chunkBytes, this.uploadsFrom.get(updateId) ?? 0)) {
         this.send(ws, f);
         await drain(ws);
       }
@@ -357,14 +334,15 @@ export class FederaClient {
         seq: BigInt(++this.seq),
         taskId: t.taskId,
         kind: r.kind,
-        updateId: r.update ? updateId : '',
-        updateBytes: BigInt(r.update?.byteLength ?? 0),
-        updateSha256: r.updateSha ?? new Uint8Array(),
+        updateId: r.upload ? updateId : '',
+        updateBytes: BigInt(r.upload?.byteLength ?? 0),
+        updateSha256: r.uploadSha ?? new Uint8Array(),
         numExamples: BigInt(r.numExamples),
         metrics: r.metrics,
         loss: r.loss,
         errorCode: r.error?.code ?? '',
         errorMessage: r.error?.message ?? '',
+        ...(r.secagg ? { secagg: r.secagg } : {}),
       }),
     );
     const signature = await sign(this.identity as Identity, body);

@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   safeNumber,
   TaskKind,
+  type SecAggRequest as WireSecAggRequest,
 } from '@federa/client';
 import {
   type ClientInfo,
@@ -26,11 +27,13 @@ import type { WebSocket } from 'ws';
 import type { EnrolmentOptions, TokenBucket } from './auth.js';
 import { BlobCache, blobFrames } from './blobs.js';
 import { authenticate } from './enrol.js';
-import { checkReply } from './reply.js';
+import { checkReply, type SecAggAnswer } from './reply.js';
 import { Session } from './session.js';
 import type { Store } from './store/store.js';
 import { failure, type PendingTask, settleInOrder, type TaskKindName } from './tasks.js';
 import { UploadTable } from './uploads.js';
+
+const TASK_KINDS = { train: TaskKind.TRAIN, evaluate: TaskKind.EVALUATE, secagg: TaskKind.SECAGG } as const;
 
 /** Limits and timing of the client hub. */
 export interface HubOptions {
@@ -329,21 +332,22 @@ export class Hub {
         taskId: t.id,
         runId: this.runId,
         round: t.round,
-        kind: t.kind === 'train' ? TaskKind.TRAIN : TaskKind.EVALUATE,
+        kind: TASK_KINDS[t.kind],
         config: configToWire(t.config),
-        weightsId: t.blob.id,
-        weightsBytes: BigInt(t.blob.bytes.byteLength),
-        weightsSha256: t.blob.sha256,
+        weightsId: t.blob?.id ?? '',
+        weightsBytes: BigInt(t.blob?.bytes.byteLength ?? 0),
+        weightsSha256: t.blob?.sha256 ?? new Uint8Array(),
         deadlineMs: t.deadlineMs,
+        ...(t.secagg ? { secagg: t.secagg } : {}),
       },
     });
   }
 
   private async want(s: Session, w: FrameOf<'want'>): Promise<void> {
     const id = s.clientId as string;
-    const tasks = [...this.tasks.values()].filter((t) => t.clientId === id && t.blob.id === w.transferId);
-    const t = tasks[0];
-    if (!t) throw new FederaError('E_UNKNOWN_TRANSFER', `no open task of '${id}' carries transfer '${w.transferId}'`);
+    const t = [...this.tasks.values()].find((t) => t.clientId === id && t.blob?.id === w.transferId);
+    if (!t?.blob)
+      throw new FederaError('E_UNKNOWN_TRANSFER', `no open task of '${id}' carries transfer '${w.transferId}'`);
     const from = safeNumber(w.offset, 'offset');
     for (const { frame, bytes } of blobFrames(t.blob, this.chunkBytes, from)) {
       if (s.closed) return;
@@ -359,7 +363,7 @@ export class Hub {
   }
 
   private maxUpdateBytes(t: PendingTask): number {
-    return this.opts.maxUpdateBytes ?? 2 * t.blob.bytes.byteLength + (1 << 20);
+    return t.maxUploadBytes ?? this.opts.maxUpdateBytes ?? 2 * (t.blob?.bytes.byteLength ?? 0) + (1 << 20);
   }
 
   private async reply(s: Session, r: FrameOf<'reply'>): Promise<void> {
@@ -395,63 +399,103 @@ export class Hub {
    */
   dispatch<R extends TrainRes | EvaluateRes>(
     ins: readonly (TrainIns | EvaluateIns)[],
-    kind: TaskKindName,
+    kind: 'train' | 'evaluate',
     opts: SendOptions = {},
   ): AsyncIterable<Outcome<R>> {
     return settleInOrder<R>(ins.length, this.opts.order ?? 'instruction', (deliver) => {
       ins.forEach((i, k) => {
-        void this.blobs.get(i.weights, i.round).then((blob) => {
-          const t: PendingTask = {
-            id: randomBytes(12).toString('hex'),
-            clientId: i.clientId,
-            round: i.round,
-            kind,
-            config: i.config,
-            blob,
-            weights: i.weights,
-            deadlineMs: opts.deadlineMs ?? 0,
-            startedAt: performance.now(),
-            bytesDown: 0,
-            bytesUp: 0,
-            timer: undefined,
-            grace: undefined,
-            settle: (o) => {
-              if (!this.tasks.has(t.id)) return;
-              this.tasks.delete(t.id);
-              if (t.timer) clearTimeout(t.timer);
-              if (t.grace) clearTimeout(t.grace);
-              this.uploads.delete(t.clientId, `u-${t.id}`);
-              this.emit({
-                type: 'outcome',
-                clientId: t.clientId,
-                round: t.round,
-                kind,
-                ok: o.ok,
-                ...(o.ok ? {} : { error: o.error.code }),
-                ...(o.ok && t.updateHash ? { updateHash: t.updateHash } : {}),
-              });
-              deliver(k, { ...(o as Outcome<R>), bytesDown: t.bytesDown, bytesUp: t.bytesUp });
-            },
-          };
-          this.tasks.set(t.id, t);
-          if (opts.deadlineMs !== undefined) {
-            t.timer = setTimeout(
-              () =>
-                t.settle(
-                  failure(t.clientId, {
-                    code: 'E_DEADLINE',
-                    message: `client missed the ${opts.deadlineMs} ms deadline`,
-                  }),
-                ),
-              opts.deadlineMs,
-            );
-          }
-          const s = this.sessions.get(i.clientId);
-          if (s) this.sendTask(s, t);
-          else this.startGrace(t, this.opts.offlineGraceMs ?? 30_000);
-        });
+        void this.blobs
+          .get(i.weights, i.round)
+          .then((blob) =>
+            this.open<R>(
+              { clientId: i.clientId, round: i.round, kind, config: i.config, blob, weights: i.weights },
+              opts,
+              (o) => deliver(k, o),
+            ),
+          );
       });
     });
+  }
+
+  /**
+   * Sends each client one step of a secure-aggregation session (TASK_KIND_SECAGG) and yields
+   * one Outcome per request, in request order: the client's signed SecAgg answer with its
+   * upload (the masked input), or a failure. `maxUploadBytes` bounds the upload.
+   */
+  exchange(
+    round: number,
+    requests: readonly { readonly clientId: string; readonly secagg: WireSecAggRequest }[],
+    opts: SendOptions & { readonly maxUploadBytes?: number } = {},
+  ): AsyncIterable<Outcome<SecAggAnswer>> {
+    return settleInOrder<SecAggAnswer>(requests.length, 'instruction', (deliver) => {
+      for (const [k, r] of requests.entries()) {
+        this.open<SecAggAnswer>(
+          {
+            clientId: r.clientId,
+            round,
+            kind: 'secagg',
+            config: {},
+            blob: undefined,
+            weights: undefined,
+            secagg: r.secagg,
+            maxUploadBytes: opts.maxUploadBytes ?? 0,
+          },
+          opts,
+          (o) => deliver(k, o),
+        );
+      }
+    });
+  }
+
+  /** Opens a task: sends it (or waits for its client within the grace period) until its one outcome. */
+  private open<R>(
+    init: Pick<
+      PendingTask,
+      'clientId' | 'round' | 'kind' | 'config' | 'blob' | 'weights' | 'secagg' | 'maxUploadBytes'
+    >,
+    opts: SendOptions,
+    deliver: (o: Outcome<R>) => void,
+  ): void {
+    const t: PendingTask = {
+      ...init,
+      id: randomBytes(12).toString('hex'),
+      deadlineMs: opts.deadlineMs ?? 0,
+      startedAt: performance.now(),
+      bytesDown: 0,
+      bytesUp: 0,
+      timer: undefined,
+      grace: undefined,
+      settle: (o) => {
+        if (!this.tasks.has(t.id)) return;
+        this.tasks.delete(t.id);
+        if (t.timer) clearTimeout(t.timer);
+        if (t.grace) clearTimeout(t.grace);
+        this.uploads.delete(t.clientId, `u-${t.id}`);
+        this.emit({
+          type: 'outcome',
+          clientId: t.clientId,
+          round: t.round,
+          kind: t.kind,
+          ok: o.ok,
+          ...(o.ok ? {} : { error: o.error.code }),
+          ...(o.ok && t.updateHash ? { updateHash: t.updateHash } : {}),
+        });
+        deliver({ ...(o as Outcome<R>), bytesDown: t.bytesDown, bytesUp: t.bytesUp });
+      },
+    };
+    this.tasks.set(t.id, t);
+    if (opts.deadlineMs !== undefined) {
+      t.timer = setTimeout(
+        () =>
+          t.settle(
+            failure(t.clientId, { code: 'E_DEADLINE', message: `client missed the ${opts.deadlineMs} ms deadline` }),
+          ),
+        opts.deadlineMs,
+      );
+    }
+    const s = this.sessions.get(t.clientId);
+    if (s) this.sendTask(s, t);
+    else this.startGrace(t, this.opts.offlineGraceMs ?? 30_000);
   }
 
   /** Fails every open task, and closes every connection with `code`. */

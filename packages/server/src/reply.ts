@@ -5,12 +5,14 @@ import {
   equalBytes,
   type FrameOf,
   hex,
+  type ReplyBody,
   safeNumber,
   sha256,
   TaskKind,
   verify,
+  type SecAggResponse as WireSecAggResponse,
 } from '@federa/client';
-import { decodeWeights, errorInfo, FederaError, type Outcome } from '@federa/core';
+import { decodeWeights, errorInfo, FederaError, type Outcome, SECURE_AGGREGATION_KEY, Weights } from '@federa/core';
 import type { PendingTask } from './tasks.js';
 
 export interface ReplyContext {
@@ -24,6 +26,12 @@ export interface ReplyContext {
   task(taskId: string): PendingTask | undefined;
   upload(updateId: string): Assembler | undefined;
   maxUpdateBytes(t: PendingTask): number;
+}
+
+/** A client's answer to a SecAgg step: its message and the bytes it uploaded (the masked input). */
+export interface SecAggAnswer {
+  readonly response: WireSecAggResponse;
+  readonly upload?: Uint8Array;
 }
 
 export interface CheckedReply {
@@ -83,7 +91,7 @@ export async function checkReply(c: ReplyContext): Promise<CheckedReply> {
       `reply is for round ${body.round}, task '${task.id}' is round ${task.round}`,
     );
   }
-  const kind = task.kind === 'train' ? TaskKind.TRAIN : TaskKind.EVALUATE;
+  const kind = { train: TaskKind.TRAIN, evaluate: TaskKind.EVALUATE, secagg: TaskKind.SECAGG }[task.kind];
   if (body.kind !== kind)
     throw new FederaError('E_FRAME', `reply kind ${body.kind} does not match the ${task.kind} task`);
 
@@ -97,6 +105,12 @@ export async function checkReply(c: ReplyContext): Promise<CheckedReply> {
     };
   }
   try {
+    if (task.kind === 'secagg') {
+      const upload = body.updateId ? await uploaded(c, task, body) : undefined;
+      if (!body.secagg) throw new FederaError('E_FRAME', 'a secure-aggregation reply carries no SecAggResponse');
+      const value: SecAggAnswer = { response: body.secagg, ...(upload ? { upload } : {}) };
+      return { task, seq, invalid: false, outcome: { ok: true, clientId, value } };
+    }
     const numExamples = safeNumber(body.numExamples, 'num_examples');
     const metrics = checkMetrics(body.metrics);
     if (task.kind === 'evaluate') {
@@ -109,21 +123,18 @@ export async function checkReply(c: ReplyContext): Promise<CheckedReply> {
       };
     }
     if (!(numExamples > 0)) throw new FederaError('E_ARG', 'a training reply needs num_examples > 0');
-    const a = c.upload(body.updateId);
-    if (!a || body.updateId !== `u-${task.id}`) {
-      throw new FederaError(
-        'E_UPLOAD',
-        `update '${body.updateId}' was not uploaded for task '${task.id}'`,
-        'send the update as Chunk frames before the Reply',
-      );
+    if (task.config[SECURE_AGGREGATION_KEY] !== undefined) {
+      // Secure aggregation: the client keeps its update; it arrives only masked, in the session.
+      if (body.updateId) throw new FederaError('E_UPLOAD', 'this round aggregates securely: send no plain update');
+      const withheld = new Weights([]);
+      return {
+        task,
+        seq,
+        invalid: false,
+        outcome: { ok: true, clientId, value: { clientId, update: withheld, numExamples, metrics } },
+      };
     }
-    const bytes = a.bytes();
-    if (
-      bytes.byteLength !== safeNumber(body.updateBytes, 'update_bytes') ||
-      !equalBytes(await sha256(bytes), body.updateSha256)
-    ) {
-      throw new FederaError('E_UPDATE_HASH', 'the uploaded update does not match the signed length and SHA-256');
-    }
+    const bytes = await uploaded(c, task, body);
     const { weights } = decodeWeights(bytes, { expect: task.weights, maxBytes: c.maxUpdateBytes(task), copy: true });
     return {
       task,
@@ -135,4 +146,24 @@ export async function checkReply(c: ReplyContext): Promise<CheckedReply> {
   } catch (e) {
     return { task, seq, invalid: true, outcome: { ok: false, clientId, error: errorInfo(e) } };
   }
+}
+
+/** The complete upload the reply names, checked against its signed length and SHA-256. */
+async function uploaded(c: ReplyContext, task: PendingTask, body: ReplyBody): Promise<Uint8Array> {
+  const a = c.upload(body.updateId);
+  if (!a || body.updateId !== `u-${task.id}`) {
+    throw new FederaError(
+      'E_UPLOAD',
+      `update '${body.updateId}' was not uploaded for task '${task.id}'`,
+      'send the update as Chunk frames before the Reply',
+    );
+  }
+  const bytes = a.bytes();
+  if (
+    bytes.byteLength !== safeNumber(body.updateBytes, 'update_bytes') ||
+    !equalBytes(await sha256(bytes), body.updateSha256)
+  ) {
+    throw new FederaError('E_UPDATE_HASH', 'the uploaded update does not match the signed length and SHA-256');
+  }
+  return bytes;
 }

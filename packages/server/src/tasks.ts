@@ -1,7 +1,8 @@
+import type { SecAggRequest as WireSecAggRequest } from '@federa/client';
 import type { Config, ErrorInfo, Outcome, Weights } from '@federa/core';
 import type { Blob } from './blobs.js';
 
-export type TaskKindName = 'train' | 'evaluate';
+export type TaskKindName = 'train' | 'evaluate' | 'secagg';
 
 /** A task sent (or waiting to be sent) to one client, until its outcome settles. */
 export interface PendingTask {
@@ -10,9 +11,13 @@ export interface PendingTask {
   readonly round: number;
   readonly kind: TaskKindName;
   readonly config: Config;
-  readonly blob: Blob;
-  /** The weights sent: a train reply must have their layout. */
-  readonly weights: Weights;
+  /** The weights sent (none for a SecAgg step): a train reply must have their layout. */
+  readonly blob: Blob | undefined;
+  readonly weights: Weights | undefined;
+  /** A SecAgg step: the server's message. */
+  readonly secagg?: WireSecAggRequest;
+  /** Largest upload accepted for this task (default: the hub's limit for an update). */
+  readonly maxUploadBytes?: number;
   readonly deadlineMs: number;
   readonly startedAt: number;
   bytesDown: number;

@@ -22,10 +22,10 @@ export class UploadTable {
    * checked as soon as it has arrived (E_BAD_MAGIC, E_TOO_LARGE, ...), dropping the upload.
    */
   add(clientId: string, task: PendingTask | undefined, c: FrameOf<'chunk'>): void {
-    if (!task || task.clientId !== clientId || task.kind !== 'train' || c.transferId !== `u-${task.id}`) {
+    if (!task || task.clientId !== clientId || task.kind === 'evaluate' || c.transferId !== `u-${task.id}`) {
       throw new FederaError(
         'E_UNKNOWN_TRANSFER',
-        `upload '${c.transferId}' is not for an open training task of '${clientId}'`,
+        `upload '${c.transferId}' is not for an open training or secure-aggregation task of '${clientId}'`,
         "name uploads 'u-<task id>'",
       );
     }
@@ -51,7 +51,8 @@ export class UploadTable {
     const before = a.received;
     a.add(offset, total, c.data);
     task.bytesUp += c.data.byteLength;
-    if (before < WIRE_HEADER_BYTES && a.received >= WIRE_HEADER_BYTES) {
+    // An update is codec bytes: check its header early. (A masked input is raw ring words.)
+    if (task.kind === 'train' && before < WIRE_HEADER_BYTES && a.received >= WIRE_HEADER_BYTES) {
       try {
         peekHeader(a.head(WIRE_HEADER_BYTES), { maxBytes: this.limit(task) });
       } catch (e) {
