@@ -1,4 +1,5 @@
 import {
+  type SecAggChannel,
   type Strategy,
   withDifferentialPrivacy,
   withHomomorphicAggregation,
@@ -16,9 +17,10 @@ import type { RunConfig } from './config/index.js';
  *   CKKS), or else central client-level DP-FedAvg when `privacy.clipNorm` is set;
  * - sample-level DP-SGD on every client (`privacy.sampleClipNorm`).
  * With `privacy.seeded` the randomness of the protocols comes from the run's seed
- * (reproducible simulation, not private).
+ * (reproducible simulation, not private). With a `secAggChannel` (the network server's),
+ * SecAgg runs with the clients themselves: their updates leave them only masked.
  */
-export function protect(c: RunConfig, inner: Strategy): Strategy {
+export function protect(c: RunConfig, inner: Strategy, secAggChannel?: SecAggChannel): Strategy {
   const p = c.privacy;
   const sec = c.secure;
   const seed = p.seeded ? String(c.seed) : undefined;
@@ -33,6 +35,7 @@ export function protect(c: RunConfig, inner: Strategy): Strategy {
       ...(sec.dropout > 0 ? { dropout: { fraction: sec.dropout } } : {}),
       ...(dp ? { dp, weighting: 'uniform' as const } : {}),
       ...(seed !== undefined ? { seed: `${seed}:secagg` } : {}),
+      ...(secAggChannel ? { channel: secAggChannel } : {}),
     });
     if (dp) s = withPrivacyLedger(s, { noiseMultiplier: p.noiseMultiplier, delta: p.delta });
   } else if (sec.aggregation === 'paillier') {

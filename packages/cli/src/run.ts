@@ -35,6 +35,7 @@ import {
   type RunResult,
   runFederated,
   Scaffold,
+  type SecAggChannel,
   type Strategy,
   TrimmedMean,
   type Weights,
@@ -142,6 +143,8 @@ export interface ServerSide {
   readonly adapter?: TfjsModelAdapter;
   /** A heterogeneous federation (config `models`): who trains what, and FedDF's fusion. */
   readonly hetero?: { readonly architectureOf: (clientId: string) => string; readonly fuse: PrototypeFuser };
+  /** The network server's SecAgg channel: secure aggregation runs with the real clients. */
+  readonly secAggChannel?: SecAggChannel;
 }
 
 /**
@@ -149,7 +152,7 @@ export interface ServerSide {
  * for). FedDF and FLTrust also need `server`: the held-out data and a model to train on it.
  */
 export function strategyFor(c: RunConfig, server: ServerSide = {}): Strategy {
-  const s = protect(c, baseStrategy(c, server));
+  const s = protect(c, baseStrategy(c, server), server.secAggChannel);
   return c.client.compress !== null ? withCompression(s, c.client.compress) : s;
 }
 
@@ -218,7 +221,7 @@ function baseStrategy(c: RunConfig, server: ServerSide): Strategy {
   }
 }
 
-function needServer(server: ServerSide, what: string): Required<Omit<ServerSide, 'hetero'>> {
+function needServer(server: ServerSide, what: string): Required<Pick<ServerSide, 'data' | 'adapter'>> {
   if (!server.data || server.data.y.length === 0 || !server.adapter) {
     throw new FederaError(
       'E_CONFIG',
