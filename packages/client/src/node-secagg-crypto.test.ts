@@ -59,6 +59,7 @@ describe('nodeSecAggCrypto', () => {
     const rng = new Rng(2);
     const a = await node.x25519FromSecret(bytes(rng, 32));
     const b = await node.x25519Generate();
+    assert.deepEqual((await node.x25519FromSecret(b.secretKey)).publicKey, b.publicKey);
     const pkcs8 = new Uint8Array([...Buffer.from('302e020100300506032b656e04220420', 'hex'), ...a.secretKey]);
     const webPriv = await subtle.importKey('pkcs8', pkcs8, { name: 'X25519' }, true, ['deriveBits']);
     const jwk = await subtle.exportKey('jwk', webPriv);

@@ -5,8 +5,8 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
+  generateKeyPairSync,
   type KeyObject,
-  randomBytes,
 } from 'node:crypto';
 import { FederaError } from '@federa/core';
 
@@ -209,7 +209,13 @@ export const nodeSecAggCrypto = {
   name: 'node:crypto',
 
   async x25519Generate(): Promise<NodeX25519Pair> {
-    return pairFromSecret(new Uint8Array(randomBytes(32)));
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    const raw = (b64: string | undefined) => Uint8Array.from(Buffer.from(b64!, 'base64url'));
+    return {
+      secretKey: raw(privateKey.export({ format: 'jwk' }).d),
+      publicKey: raw(publicKey.export({ format: 'jwk' }).x),
+      privateKey,
+    };
   },
 
   async x25519FromSecret(secret: Uint8Array): Promise<NodeX25519Pair> {
