@@ -15,6 +15,7 @@
 // --webcrypto: the whole grid with the WebCrypto provider.
 // Last line: {"bench":"secagg", ...}
 import { diffieHellman, generateKeyPairSync, hkdfSync } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { Rng, runSecAggRound } from '@federa/core';
 import { nodeSecAggCrypto } from '../packages/client/src/node-secagg-crypto.js';
 
@@ -223,7 +224,7 @@ const web = at10('webcrypto')!;
 console.log(
   `10 clients × 100k, SecAgg+ (complete at n = 10), ${target.crypto}: ${target.round_ms.toFixed(0)} ms for the whole round in one process ` +
     `(${(1000 / target.round_ms).toFixed(1)}× under Flower's ~1 s; ${target.round_cpu_ms.toFixed(0)} ms of CPU time); with clients in parallel ≈ ` +
-    `${(target.client_max_ms + target.server_ms).toFixed(0)} ms (slowest client + server). With WebCrypto: ${web.round_ms.toFixed(0)} ms.`,
+    `${(target.client_max_ms + target.server_ms).toFixed(0)} ms (slowest client + server). With WebCrypto: ${web.round_ms.toFixed(0)} ms. Load average ${loadavg()[0]!.toFixed(1)}.`,
 );
 const round = (v: number) => Math.round(v * 10) / 10;
 console.log(
@@ -231,6 +232,8 @@ console.log(
     bench: 'secagg',
     quick,
     crypto: target.crypto,
+    /** The machine's 1-minute load average at the end (other jobs share its 2 cores). */
+    load_avg: round(loadavg()[0]!),
     round_ms_10x100k: round(target.round_ms),
     parallel_ms_10x100k: round(target.client_max_ms + target.server_ms),
     cpu_ms_10x100k: round(target.round_cpu_ms),
