@@ -3,9 +3,12 @@ import { Rng } from '../rng.js';
 import { addRing } from './quantize.js';
 
 /**
- * The cryptographic building blocks of SecAgg over WebCrypto (`globalThis.crypto.subtle`,
- * Node ≥ 20 and browsers): X25519 key agreement, HKDF-SHA-256, AES-GCM for the encrypted
- * shares and AES-CTR (the keystream of zeros) as the mask PRG. Nothing here imports node:*.
+ * The cryptographic building blocks of SecAgg: X25519 key agreement, HKDF-SHA-256, AES-GCM
+ * for the encrypted shares and AES-CTR (the keystream of zeros) as the mask PRG, behind the
+ * `SecAggCrypto` interface, with `webCryptoSecAgg` (`globalThis.crypto.subtle`, Node ≥ 20 and
+ * browsers) as the default; the SecAgg-specific derivations (`shareKey`, `pairwiseMaskKey`,
+ * `selfMaskKey`, `seal`, `open`) are defined once here over any provider. Nothing here
+ * imports node:*.
  */
 
 /** Where a client's secret bytes come from: the platform CSPRNG, or a seeded Rng in simulation. */
@@ -73,6 +76,10 @@ export type SecAggKeyUse = 'AES-GCM-256' | 'AES-CTR-128';
  * - `addMasks` adds Σ sign·PRG(key) to `y` mod 2^32, where PRG(key) is the AES-128-CTR
  *   keystream (initial counter block all zeros, incremented big-endian) read as little-endian
  *   32-bit words, `y.length` of them.
+ *
+ * @example
+ * // Node: @federa/client's nodeSecAggCrypto; browsers keep the default.
+ * const client = new SecAggClient('site-1', params, { crypto: nodeSecAggCrypto });
  */
 export interface SecAggCrypto {
   /** A name for reports ('webcrypto', 'node:crypto'). */
