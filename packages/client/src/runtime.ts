@@ -291,6 +291,7 @@ export class FederaClient {
     }
     if (!a.done) {
       const done = new Promise<void>((resolve, reject) => this.waiting.set(t.weightsId, { resolve, reject }));
+      done.catch(() => {}); // if the send below throws, the close handler rejects `done` with nobody awaiting it
       this.send(ws, { case: 'want', value: { transferId: t.weightsId, offset: BigInt(a.received) } });
       await done;
     }

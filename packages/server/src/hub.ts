@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   asBytes,
   CLOSE,
@@ -27,10 +26,11 @@ import type { WebSocket } from 'ws';
 import type { EnrolmentOptions, TokenBucket } from './auth.js';
 import { BlobCache, blobFrames } from './blobs.js';
 import { authenticate } from './enrol.js';
+import { OpenTasks } from './open-tasks.js';
 import { checkReply, type SecAggAnswer } from './reply.js';
 import { Session } from './session.js';
 import type { Store } from './store/store.js';
-import { failure, type PendingTask, settleInOrder, type TaskKindName } from './tasks.js';
+import { type PendingTask, settleInOrder, type TaskKindName } from './tasks.js';
 import { UploadTable } from './uploads.js';
 
 const TASK_KINDS = { train: TaskKind.TRAIN, evaluate: TaskKind.EVALUATE, secagg: TaskKind.SECAGG } as const;
@@ -97,7 +97,7 @@ export class Hub {
   private readonly tokenOwners = new Map<string, string>();
   private readonly uploads: UploadTable;
   private readonly buckets = new Map<string, TokenBucket>();
-  private readonly tasks = new Map<string, PendingTask>();
+  private readonly tasks: OpenTasks;
   private readonly blobs = new BlobCache();
   private readonly listeners = new Set<(e: HubEvent) => void>();
   private readonly changed = new Set<() => void>();
@@ -111,6 +111,26 @@ export class Hub {
     this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
     this.maxFrameBytes = opts.maxFrameBytes ?? this.chunkBytes + 64 * 1024;
     this.uploads = new UploadTable(this.chunkBytes, (t) => this.maxUpdateBytes(t));
+    this.tasks = new OpenTasks({
+      graceMs: opts.offlineGraceMs ?? 30_000,
+      send: (t) => {
+        const s = this.sessions.get(t.clientId);
+        if (s) this.sendTask(s, t);
+        return s !== undefined;
+      },
+      settled: (t, o) => {
+        this.uploads.delete(t.clientId, `u-${t.id}`);
+        this.emit({
+          type: 'outcome',
+          clientId: t.clientId,
+          round: t.round,
+          kind: t.kind,
+          ok: o.ok,
+          ...(o.ok ? {} : { error: o.error.code }),
+          ...(o.ok && t.updateHash ? { updateHash: t.updateHash } : {}),
+        });
+      },
+    });
   }
 
   /** Loads enrolled clients' sequence numbers and token bindings from the store. */
@@ -237,22 +257,7 @@ export class Hub {
     this.sessions.delete(id);
     this.emit({ type: 'offline', clientId: id });
     this.notify();
-    const grace = this.opts.offlineGraceMs ?? 30_000;
-    for (const t of this.tasks.values()) if (t.clientId === id) this.startGrace(t, grace);
-  }
-
-  private startGrace(t: PendingTask, grace: number): void {
-    if (t.grace) return;
-    t.grace = setTimeout(
-      () =>
-        t.settle(
-          failure(t.clientId, {
-            code: 'E_DISCONNECTED',
-            message: `client '${t.clientId}' was offline for ${grace} ms with a task open`,
-          }),
-        ),
-      grace,
-    );
+    this.tasks.clientGone(id);
   }
 
   private async handle(s: Session, f: Frame): Promise<void> {
@@ -317,12 +322,7 @@ export class Hub {
     });
     this.emit({ type: 'online', clientId: h.name, ...(numExamples ? { numExamples } : {}) });
     this.notify();
-    for (const t of this.tasks.values()) {
-      if (t.clientId !== h.name) continue;
-      if (t.grace) clearTimeout(t.grace);
-      t.grace = undefined;
-      this.sendTask(s, t);
-    }
+    for (const t of this.tasks.clientBack(h.name)) this.sendTask(s, t);
   }
 
   private sendTask(s: Session, t: PendingTask): void {
@@ -345,7 +345,7 @@ export class Hub {
 
   private async want(s: Session, w: FrameOf<'want'>): Promise<void> {
     const id = s.clientId as string;
-    const t = [...this.tasks.values()].find((t) => t.clientId === id && t.blob?.id === w.transferId);
+    const t = this.tasks.of(id).find((t) => t.blob?.id === w.transferId);
     if (!t?.blob)
       throw new FederaError('E_UNKNOWN_TRANSFER', `no open task of '${id}' carries transfer '${w.transferId}'`);
     const from = safeNumber(w.offset, 'offset');
@@ -407,7 +407,7 @@ export class Hub {
         void this.blobs
           .get(i.weights, i.round)
           .then((blob) =>
-            this.open<R>(
+            this.tasks.open<R>(
               { clientId: i.clientId, round: i.round, kind, config: i.config, blob, weights: i.weights },
               opts,
               (o) => deliver(k, o),
@@ -429,7 +429,7 @@ export class Hub {
   ): AsyncIterable<Outcome<SecAggAnswer>> {
     return settleInOrder<SecAggAnswer>(requests.length, 'instruction', (deliver) => {
       for (const [k, r] of requests.entries()) {
-        this.open<SecAggAnswer>(
+        this.tasks.open<SecAggAnswer>(
           {
             clientId: r.clientId,
             round,
@@ -447,60 +447,9 @@ export class Hub {
     });
   }
 
-  /** Opens a task: sends it (or waits for its client within the grace period) until its one outcome. */
-  private open<R>(
-    init: Pick<
-      PendingTask,
-      'clientId' | 'round' | 'kind' | 'config' | 'blob' | 'weights' | 'secagg' | 'maxUploadBytes'
-    >,
-    opts: SendOptions,
-    deliver: (o: Outcome<R>) => void,
-  ): void {
-    const t: PendingTask = {
-      ...init,
-      id: randomBytes(12).toString('hex'),
-      deadlineMs: opts.deadlineMs ?? 0,
-      startedAt: performance.now(),
-      bytesDown: 0,
-      bytesUp: 0,
-      timer: undefined,
-      grace: undefined,
-      settle: (o) => {
-        if (!this.tasks.has(t.id)) return;
-        this.tasks.delete(t.id);
-        if (t.timer) clearTimeout(t.timer);
-        if (t.grace) clearTimeout(t.grace);
-        this.uploads.delete(t.clientId, `u-${t.id}`);
-        this.emit({
-          type: 'outcome',
-          clientId: t.clientId,
-          round: t.round,
-          kind: t.kind,
-          ok: o.ok,
-          ...(o.ok ? {} : { error: o.error.code }),
-          ...(o.ok && t.updateHash ? { updateHash: t.updateHash } : {}),
-        });
-        deliver({ ...(o as Outcome<R>), bytesDown: t.bytesDown, bytesUp: t.bytesUp });
-      },
-    };
-    this.tasks.set(t.id, t);
-    if (opts.deadlineMs !== undefined) {
-      t.timer = setTimeout(
-        () =>
-          t.settle(
-            failure(t.clientId, { code: 'E_DEADLINE', message: `client missed the ${opts.deadlineMs} ms deadline` }),
-          ),
-        opts.deadlineMs,
-      );
-    }
-    const s = this.sessions.get(t.clientId);
-    if (s) this.sendTask(s, t);
-    else this.startGrace(t, this.opts.offlineGraceMs ?? 30_000);
-  }
-
   /** Fails every open task, and closes every connection with `code`. */
   shutdown(code: number, reason: string): void {
-    for (const t of [...this.tasks.values()]) t.settle(failure(t.clientId, { code: 'E_SHUTDOWN', message: reason }));
+    this.tasks.failAll({ code: 'E_SHUTDOWN', message: reason });
     for (const s of [...this.all]) s.close(code, reason);
   }
 }
