@@ -127,12 +127,26 @@ function keyError(what: string, e: unknown): FederaError {
   return new FederaError('E_SECAGG_KEY', `${what}: ${(e as Error).message}`);
 }
 
+/**
+ * Imported public keys by their bytes: in a simulation every client imports the same
+ * neighbours' keys. Public data only; cleared when it grows past `PUBLIC_CACHE_SIZE`.
+ */
+const publicKeys = new Map<string, CryptoKey>();
+const PUBLIC_CACHE_SIZE = 4096;
+
 async function importPublic(publicKey: Uint8Array): Promise<CryptoKey> {
-  try {
-    return await subtle().importKey('raw', buf(publicKey), X25519, false, []);
-  } catch (e) {
-    throw keyError('malformed X25519 public key', e);
+  const id = String.fromCharCode(...publicKey);
+  let key = publicKeys.get(id);
+  if (!key) {
+    try {
+      key = await subtle().importKey('raw', buf(publicKey), X25519, false, []);
+    } catch (e) {
+      throw keyError('malformed X25519 public key', e);
+    }
+    if (publicKeys.size >= PUBLIC_CACHE_SIZE) publicKeys.clear();
+    publicKeys.set(id, key);
   }
+  return key;
 }
 
 function derivedAlgorithm(use: SecAggKeyUse): AesKeyGenParams {
