@@ -92,7 +92,8 @@ export class FederaClient {
   private chunkBytes = 1 << 20;
   /** Weights being downloaded or held, by transfer id (the last few). */
   private readonly downloads = new Map<string, Assembler>();
-  private readonly waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }>();
+  /** Tasks waiting for a download to complete, by transfer id (two tasks may share one model). */
+  private readonly waiting = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
   private readonly results = new Map<string, TaskResult>();
   private secagg: SecAggParticipant | undefined;
   private readonly running = new Set<string>();
@@ -159,7 +160,8 @@ export class FederaClient {
     ws.onclose = (ev) => {
       if (ws !== this.ws) return;
       this.ws = undefined;
-      for (const w of this.waiting.values()) w.reject(new FederaError('E_DISCONNECTED', 'connection closed'));
+      for (const w of [...this.waiting.values()].flat())
+        w.reject(new FederaError('E_DISCONNECTED', 'connection closed'));
       this.waiting.clear();
       if (ev.code === CLOSE.finished) {
         this.stopped = true;
@@ -238,7 +240,7 @@ export class FederaClient {
         const a = this.downloads.get(f.value.transferId);
         if (!a) throw new FederaError('E_CHUNK', `chunk for unknown transfer '${f.value.transferId}'`);
         if (a.add(safeNumber(f.value.offset, 'offset'), safeNumber(f.value.total, 'total'), f.value.data)) {
-          this.waiting.get(a.id)?.resolve();
+          for (const w of this.waiting.get(a.id) ?? []) w.resolve();
           this.waiting.delete(a.id);
         }
         return;
@@ -290,9 +292,12 @@ export class FederaClient {
       while (this.downloads.size > 2) this.downloads.delete(this.downloads.keys().next().value as string);
     }
     if (!a.done) {
-      const done = new Promise<void>((resolve, reject) => this.waiting.set(t.weightsId, { resolve, reject }));
+      const waiters = this.waiting.get(t.weightsId) ?? [];
+      const asked = waiters.length > 0; // another task already asked for these weights on this connection
+      const done = new Promise<void>((resolve, reject) => waiters.push({ resolve, reject }));
+      this.waiting.set(t.weightsId, waiters);
       done.catch(() => {}); // if the send below throws, the close handler rejects `done` with nobody awaiting it
-      this.send(ws, { case: 'want', value: { transferId: t.weightsId, offset: BigInt(a.received) } });
+      if (!asked) this.send(ws, { case: 'want', value: { transferId: t.weightsId, offset: BigInt(a.received) } });
       await done;
     }
     const bytes = a.bytes();

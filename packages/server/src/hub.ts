@@ -77,7 +77,7 @@ export type HubEvent =
       readonly kind: TaskKindName;
       readonly ok: boolean;
       readonly error?: string;
-      /** SHA-256 hex of an accepted update's wire bytes (as the client signed it). */
+      /** SHA-256 hex of an accepted update's wire bytes, or of a masked SecAgg input (as the client signed it). */
       readonly updateHash?: string;
     };
 

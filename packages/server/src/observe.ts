@@ -49,7 +49,10 @@ export class RunObserver {
       if (e.type === 'online')
         this.source?.clientConnected(e.clientId, { ...(e.numExamples ? { numExamples: e.numExamples } : {}) });
       else if (e.type === 'offline') this.source?.clientDisconnected(e.clientId);
-      else if (e.type === 'outcome' && e.kind === 'train' && e.updateHash) this.updates.set(e.clientId, e.updateHash);
+      else if (e.type === 'outcome' && e.kind !== 'evaluate' && e.updateHash) {
+        // A training update, or under secure aggregation the masked input (the only thing the server saw).
+        this.updates.set(e.clientId, e.updateHash);
+      }
     });
   }
 

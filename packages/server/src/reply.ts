@@ -109,7 +109,9 @@ export async function checkReply(c: ReplyContext): Promise<CheckedReply> {
       const upload = body.updateId ? await uploaded(c, task, body) : undefined;
       if (!body.secagg) throw new FederaError('E_FRAME', 'a secure-aggregation reply carries no SecAggResponse');
       const value: SecAggAnswer = { response: body.secagg, ...(upload ? { upload } : {}) };
-      return { task, seq, invalid: false, outcome: { ok: true, clientId, value } };
+      // The audit log records what the server received from the client: its masked input.
+      const updateHash = upload ? { updateHash: hex(body.updateSha256) } : {};
+      return { task, seq, invalid: false, ...updateHash, outcome: { ok: true, clientId, value } };
     }
     const numExamples = safeNumber(body.numExamples, 'num_examples');
     const metrics = checkMetrics(body.metrics);

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   exportAuditPrivateKey,
   FederaError,
@@ -6,7 +7,7 @@ import {
   importAuditPrivateKey,
   type Weights,
 } from '@federa/core';
-import { FederaServer, SqliteStore, TfjsPredictor } from '@federa/server';
+import { FederaServer, NetworkSecAggChannel, PostgresStore, SqliteStore, TfjsPredictor } from '@federa/server';
 import { buildFederation, createExperimentModel } from '@federa/sim';
 import { setupBackend, TfjsModelAdapter } from '@federa/tfjs';
 import type { Command } from 'commander';
@@ -41,6 +42,7 @@ async function auditKeys(path: string): Promise<CryptoKeyPair> {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
   const keys = await generateAuditKeys();
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${await exportAuditPrivateKey(keys.privateKey)}\n`, { mode: 0o600 });
   return keys;
 }
@@ -80,13 +82,29 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
       'simulate them with `federa run`, or remove them from the config',
     );
   }
-  if (config.secure.aggregation !== 'off') {
-    // In simulation these wrappers run the clients' protocol steps in the server process, on
-    // the plain updates: over the network that would protect nothing, so refuse it.
+  const sec = config.secure.aggregation;
+  if (sec === 'paillier' || sec === 'ckks') {
+    // In simulation the HE wrapper encrypts and decrypts in the server process: over the network
+    // that would protect nothing (the key holder's protocol is not networked yet), so refuse it.
     throw new FederaError(
       'E_CONFIG',
-      `secure.aggregation '${config.secure.aggregation}' is not available over the network yet: its client steps would run on the server, on plain updates`,
-      "set secure.aggregation to 'off' (central DP with privacy.clipNorm works), or simulate it with `federa run`",
+      `secure.aggregation '${sec}' is not available over the network yet: its encryption would run on the server, on plain updates`,
+      "use secure.aggregation 'secagg' or 'secaggPlus' (run with the clients over the network), or simulate it with `federa run`",
+    );
+  }
+  const secAgg = sec === 'secagg' || sec === 'secaggPlus';
+  if (secAgg && config.secure.dropout > 0) {
+    throw new FederaError(
+      'E_CONFIG',
+      'secure.dropout simulates SecAgg dropouts in process; over the network clients drop for real',
+      'remove secure.dropout for `federa server`',
+    );
+  }
+  if (secAgg && isAsynchronous(config)) {
+    throw new FederaError(
+      'E_CONFIG',
+      `secure aggregation needs a round of clients to mask together; ${config.strategy.name} folds in one update at a time`,
+      'use a synchronous strategy (fedavg, fedadam, …) with secure.aggregation, or turn it off',
     );
   }
   const backend = await setupBackend({ log });
@@ -94,7 +112,7 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
   const model = new TfjsModelAdapter(await createExperimentModel(spec));
   const evalModel = new TfjsModelAdapter(await createExperimentModel(spec));
   const { test } = await buildFederation(spec);
-  const store = SqliteStore.open(o.db);
+  const store = isDatabaseUrl(o.db) ? await PostgresStore.connect(o.db, { log }) : SqliteStore.open(o.db);
   const tls = o.cert && o.key ? { cert: await readFile(o.cert), key: await readFile(o.key) } : undefined;
   if ((o.cert === undefined) !== (o.key === undefined)) {
     throw new FederaError(
@@ -112,7 +130,7 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
     chunkBytes: Math.round(o.chunkMb * 2 ** 20),
     ...(o.offlineGraceMs !== undefined ? { offlineGraceMs: o.offlineGraceMs } : {}),
     predictor: new TfjsPredictor(model),
-    audit: await auditKeys(o.auditKey ?? `${o.db}.audit-key`),
+    audit: await auditKeys(o.auditKey ?? (isDatabaseUrl(o.db) ? `runs/${config.name}.audit-key` : `${o.db}.audit-key`)),
     log,
     ...(tls ? { tls } : {}),
   });
@@ -120,7 +138,7 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
     ? `to version ${config.rounds}, ${config.async.concurrency} clients at once`
     : `${config.rounds} rounds`;
   log(
-    `federa server: ${config.name}, ${config.model} on ${backend.name}, ${config.strategy.name}, ${length}; db ${o.db}; clients connect to ${server.url}`,
+    `federa server: ${config.name}, ${config.model} on ${backend.name}, ${config.strategy.name}${secAgg ? ` with ${sec}` : ''}, ${length}; db ${redactUrl(o.db)}; clients connect to ${server.url}`,
   );
   const stop = () => {
     log('stopping (work since the last stored round or version is not recorded; run the same command to resume)');
@@ -146,7 +164,11 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
       config,
       seed: config.seed,
       rounds: config.rounds,
-      strategy: strategyFor(config),
+      // SecAgg runs with the clients: each step is a signed task; a client that misses the deadline drops out.
+      strategy: strategyFor(
+        config,
+        secAgg ? { secAggChannel: new NetworkSecAggChannel(server.hub, deadlineMs ? { deadlineMs } : {}) } : {},
+      ),
       initial: model.getWeights(),
       minClients: o.minClients,
       ...(deadlineMs !== undefined ? { deadlineMs } : {}),
@@ -168,6 +190,16 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
   }
 }
 
+/** A PostgreSQL URL (postgres:// or postgresql://) rather than a SQLite file. */
+function isDatabaseUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db);
+}
+
+/** The URL without its password, for logs. */
+function redactUrl(db: string): string {
+  return isDatabaseUrl(db) ? db.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@') : db;
+}
+
 function int(name: string, v: string | undefined, min: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -186,7 +218,10 @@ export function registerServerCommand(program: Command): Command {
     .command('server')
     .description('serve a federated training run to networked clients (WebSocket, resumable from SQLite)')
     .requiredOption('--config <file>', 'the run config (model, strategy, rounds, seed; data supplies the test set)')
-    .option('--db <file>', 'SQLite database for runs, rounds, checkpoints and clients (default runs/<name>.sqlite)')
+    .option(
+      '--db <file|url>',
+      'SQLite file, or a postgres:// URL, for runs, rounds, checkpoints and clients (default runs/<name>.sqlite)',
+    )
     .option('--port <n>', 'port to listen on', '8080')
     .option('--host <addr>', 'interface to listen on', '0.0.0.0')
     .option('--tokens <list>', 'comma-separated enrolment tokens, one per client (or FEDERA_TOKENS)')

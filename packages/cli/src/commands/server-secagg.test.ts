@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SqliteStore } from '@federa/server';
+import { parseConfig } from '../config/index.js';
+import { clientCommand } from './client.js';
+import { serverCommand } from './server.js';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** `federa server` plus three `federa client`s on MNIST shards; the stored rounds and the log. */
+async function serve(secure: 'off' | 'secaggPlus') {
+  const dir = await mkdtemp(join(tmpdir(), 'federa-cli-secagg-'));
+  const config = parseConfig(
+    {
+      name: `cli-${secure}`,
+      seed: 4,
+      rounds: 2,
+      data: { dataset: 'mnist', partition: 'iid', clients: 3, testSubset: 200 },
+      model: 'mlp2nn',
+      strategy: { name: 'fedavg', fraction: 1 },
+      client: { epochs: 1, batchSize: 20, lr: 0.1 },
+      secure: { aggregation: secure, clip: 1 },
+    },
+    'test',
+  );
+  const db = join(dir, 'runs.sqlite');
+  const port = await freePort();
+  const tokens = ['tok-a-000000', 'tok-b-111111', 'tok-c-222222'];
+  const lines: string[] = [];
+  const log = (l: string) => lines.push(l);
+  try {
+    const server = serverCommand(config, { db, port, host: '127.0.0.1', tokens, minClients: 3, chunkMb: 0.25, log });
+    const clients = [0, 1, 2].map((k) =>
+      clientCommand({
+        server: `ws://127.0.0.1:${port}/ws`,
+        token: tokens[k] as string,
+        data: 'mnist',
+        shard: `${k}/3`,
+        seed: 4,
+        maxSamples: 60,
+        identity: join(dir, `k${k}.json`),
+        log,
+      }),
+    );
+    await server;
+    await Promise.all(clients);
+    const runId = (lines.find((l) => l.startsWith('starting run ')) ?? '').split(' ')[2] as string;
+    const store = SqliteStore.open(db);
+    const rounds = await store.rounds(runId);
+    await store.close();
+    return { rounds, lines };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('`federa server` with secure.aggregation secaggPlus: clients mask their updates, and the run matches plain FedAvg', async () => {
+  const plain = await serve('off');
+  const { rounds, lines } = await serve('secaggPlus');
+  assert.ok(
+    lines.some((l) => /fedavg with secaggPlus, 2 rounds/.test(l)),
+    lines.join('\n'),
+  );
+  assert.equal(rounds.length, 2);
+  for (const [i, r] of rounds.entries()) {
+    assert.equal(r.succeeded, 3, JSON.stringify(r.clients));
+    assert.equal(r.metrics.train_secagg_survivors, 3);
+    // The training replies carried no update: only masked inputs (one ring word per parameter) left the clients.
+    assert.equal(r.bytesUp, 0);
+    assert.ok((r.metrics.train_secagg_bytes_up ?? 0) > 3 * 4 * 159_010);
+    // The same model as plain FedAvg, up to the quantization step.
+    const p = plain.rounds[i]!;
+    assert.ok(p.bytesUp > 3 * 4 * 159_010);
+    assert.ok(Math.abs(r.accuracy - p.accuracy) <= 0.01, `accuracy ${r.accuracy} vs plain ${p.accuracy}`);
+    assert.ok(Math.abs(r.loss - p.loss) <= 1e-3, `loss ${r.loss} vs plain ${p.loss}`);
+  }
+  assert.ok(rounds[1]!.loss < rounds[0]!.loss, 'it learns');
+});
+
+test('`federa server` refuses HE and simulated SecAgg dropouts over the network, naming the fix', async () => {
+  const base = {
+    name: 'refuse',
+    data: { dataset: 'mnist', clients: 3 },
+    model: 'mlp2nn',
+  };
+  const opts = { db: ':memory:', port: 0, host: '127.0.0.1', tokens: ['tok-a-000000'], minClients: 1, chunkMb: 1 };
+  await assert.rejects(
+    serverCommand(parseConfig({ ...base, secure: { aggregation: 'paillier' } }, 'test'), opts),
+    /paillier' is not available over the network yet.*|secaggPlus/,
+  );
+  await assert.rejects(
+    serverCommand(parseConfig({ ...base, secure: { aggregation: 'secagg', dropout: 0.2 } }, 'test'), opts),
+    /secure.dropout simulates/,
+  );
+});
