@@ -24,7 +24,7 @@ const STDIO: AuditCommandIo = {
 
 /** The rows of an audit export and what it says about its own key, whatever its format. */
 interface LoadedAudit {
-  readonly format: 'jsonl' | 'sqlite';
+  readonly format: 'jsonl' | 'sqlite' | 'postgres';
   readonly entries: unknown[];
   /** Where each row is in the source, for messages ("line 4", "seq column 3"). */
   readonly where: string[];
@@ -48,7 +48,7 @@ export function registerAuditCommand(program: Command, io: AuditCommandIo = STDI
   audit
     .command('verify')
     .description('verify an audit chain (JSONL export or SQLite database); exit 1 on the first bad row')
-    .argument('<file>', 'audit export (.jsonl) or the server database (.db / .sqlite)')
+    .argument('<file>', 'audit export (.jsonl), the server database (.db / .sqlite) or its postgres:// URL')
     .option('--key <base64|file>', "the server's audit public key (base64, or a file holding it); trusted")
     .option('--head <seq:hash>', 'the head the chain must reach (detects rows removed from the end)')
     .option('--json', 'print the result as one JSON object')
@@ -85,7 +85,7 @@ export function registerAuditCommand(program: Command, io: AuditCommandIo = STDI
     .option('--out <file>', 'write to this file (default: standard output)')
     .action(async (db: string, o: { out?: string }) => {
       const loaded = await loadAudit(db);
-      if (loaded.format !== 'sqlite') {
+      if (loaded.format === 'jsonl') {
         throw new FederaError(
           'E_ARG',
           `${db} is not a SQLite database`,
@@ -129,8 +129,9 @@ function describe(r: AuditVerifyResult, a: LoadedAudit, file: string): string {
   return `FAIL: row ${r.index} (${where}): ${r.reason}: ${r.message}`;
 }
 
-/** Reads a JSONL export or a SQLite database (told apart by the SQLite file header). */
+/** Reads a JSONL export, a SQLite database (told apart by the SQLite file header) or a postgres:// database. */
 export async function loadAudit(file: string): Promise<LoadedAudit> {
+  if (/^postgres(ql)?:\/\//i.test(file)) return loadPostgres(file);
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -146,6 +147,33 @@ export async function loadAudit(file: string): Promise<LoadedAudit> {
     embeddedKey: parsed.header?.publicKey,
     embeddedHead: parsed.header?.head,
   };
+}
+
+/** The chain a server keeps in PostgreSQL (`federa server --db postgres://…`; `?schema=` when not `federa`). */
+async function loadPostgres(url: string): Promise<LoadedAudit> {
+  const { PostgresStore } = await import('@federa/server');
+  // ?schema=name picks the store's schema (default 'federa'); it is ours, not the driver's.
+  const u = new URL(url);
+  const schema = u.searchParams.get('schema');
+  u.searchParams.delete('schema');
+  const store = await PostgresStore.connect(u.toString(), schema ? { schema } : {});
+  try {
+    const rows = await store.auditRows();
+    return {
+      format: 'postgres',
+      entries: rows.map((r) => {
+        try {
+          return JSON.parse(r.entry);
+        } catch {
+          return r.entry;
+        }
+      }),
+      where: rows.map((r) => `audit_log.seq = ${r.seq}`),
+      embeddedKey: await store.auditPublicKey(),
+    };
+  } finally {
+    await store.close();
+  }
 }
 
 async function loadSqlite(file: string): Promise<LoadedAudit> {

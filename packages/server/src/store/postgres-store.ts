@@ -242,6 +242,15 @@ export class PostgresStore implements Store {
     return this.query<AuditRow>('auditRows', `SELECT seq, entry FROM ${this.s}.audit_log ORDER BY seq`);
   }
 
+  /** The audit public key recorded with `setAuditKey` (base64), for `federa audit verify`. */
+  async auditPublicKey(): Promise<string | undefined> {
+    const rows = await this.query<{ value: string }>(
+      'auditPublicKey',
+      `SELECT value FROM ${this.s}.audit_meta WHERE key = 'public_key'`,
+    );
+    return rows[0]?.value;
+  }
+
   async setAuditKey(publicKey: string): Promise<void> {
     await this.query(
       'setAuditKey',
