@@ -2,10 +2,10 @@
 // (all in this one process, as Flower's simulation runs), plain FedAvg vs FedAvg under SecAgg+
 // where every client masks its own update and the server runs the four protocol steps as
 // signed tasks. Clients do no training (a fixed update) so the figure is the protocol's cost.
-//   npm run bench -- secagg-net [--quick] [--clients N] [--params N] [--rounds N]
+//   npm run bench -- secagg-net [--quick] [--clients N] [--params N] [--rounds N] [--webcrypto]
 // --quick: 3 rounds (the first is a warm-up, not counted). Default 10 clients × 100k, 6 rounds.
 // Last line: {"bench":"secagg-net","clients":…,"params":…,"plain_ms":…,"secagg_ms":…,"overhead":…,"vs_flower":…,…}
-import { FederaClient, nodeSocketFactory } from '@federa/client';
+import { FederaClient, nodeSecAggCrypto, nodeSocketFactory } from '@federa/client';
 import { type Client, FedAvg, Rng, type Strategy, Weights, withSecureAggregation } from '@federa/core';
 import { FederaServer, MemoryStore, NetworkSecAggChannel } from '@federa/server';
 
@@ -19,6 +19,8 @@ const quick = args.includes('--quick');
 const n = flag('--clients', 10);
 const m = flag('--params', 100_000);
 const rounds = flag('--rounds', quick ? 3 : 6);
+/** --webcrypto: every party on WebCrypto (as in a browser) instead of node:crypto. */
+const webcrypto = args.includes('--webcrypto');
 
 /** A client that answers every round with the same seeded update of |Δ| < 0.01. */
 function fixedClient(k: number): Client {
@@ -42,13 +44,19 @@ async function run(secure: boolean): Promise<{ roundMs: number[]; bytesUp: numbe
       token: SECRET,
       client: fixedClient(k),
       socket: nodeSocketFactory(),
+      ...(webcrypto ? {} : { secAggCrypto: nodeSecAggCrypto }),
     });
     c.start();
     return c;
   });
   const fedavg = new FedAvg({ fraction: 1, epochs: 1, batchSize: 10, lr: 0.1, evaluateFraction: 0 });
   const strategy: Strategy = secure
-    ? withSecureAggregation(fedavg, { clip: 0.05, mode: 'secagg+', channel: new NetworkSecAggChannel(server.hub) })
+    ? withSecureAggregation(fedavg, {
+        clip: 0.05,
+        mode: 'secagg+',
+        channel: new NetworkSecAggChannel(server.hub),
+        ...(webcrypto ? {} : { crypto: nodeSecAggCrypto }),
+      })
     : fedavg;
   try {
     const r = await server.train({
@@ -107,6 +115,7 @@ console.log(
 console.log(
   JSON.stringify({
     bench: 'secagg-net',
+    crypto: webcrypto ? 'webcrypto' : 'node',
     clients: n,
     params: m,
     rounds: plain.length / 2,

@@ -1,3 +1,4 @@
+import { nodeSecAggCrypto } from '@federa/client';
 import {
   type SecAggChannel,
   type Strategy,
@@ -36,6 +37,7 @@ export function protect(c: RunConfig, inner: Strategy, secAggChannel?: SecAggCha
       ...(dp ? { dp, weighting: 'uniform' as const } : {}),
       ...(seed !== undefined ? { seed: `${seed}:secagg` } : {}),
       ...(secAggChannel ? { channel: secAggChannel } : {}),
+      crypto: nodeSecAggCrypto,
     });
     if (dp) s = withPrivacyLedger(s, { noiseMultiplier: p.noiseMultiplier, delta: p.delta });
   } else if (sec.aggregation === 'paillier') {

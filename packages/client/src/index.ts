@@ -2,4 +2,5 @@
 export * from './browser.js';
 export { createNodeClient, loadOrCreateIdentity, type NodeClientOptions } from './node-client.js';
 export { loadShard, parseShard, type ShardSpec } from './node-data.js';
+export { nodeSecAggCrypto } from './node-secagg-crypto.js';
 export { nodeSocketFactory } from './node-socket.js';

@@ -5,6 +5,7 @@ import {
   errorInfo,
   FederaError,
   type Metrics,
+  type SecAggCrypto,
   SecAggParticipant,
   type Weights,
 } from '@federa/core';
@@ -58,6 +59,8 @@ export interface FederaClientOptions {
   /** Largest frame accepted from the server (default 1 MiB + 64 KiB; the server's Challenge may raise it). */
   readonly maxFrameBytes?: number;
   readonly onEvent?: (e: ClientEvent) => void;
+  /** Secure aggregation's cryptographic primitives (default WebCrypto; in Node `nodeSecAggCrypto` is ~4× faster). */
+  readonly secAggCrypto?: SecAggCrypto;
 }
 
 /**
@@ -316,7 +319,7 @@ export class FederaClient {
     const local = this.local ?? (await this.localReady);
     if (!local) throw new FederaError('E_STATE', 'a task arrived before the server welcomed this client');
     const clientId = this.welcome?.clientId ?? this.opts.name;
-    this.secagg ??= new SecAggParticipant(clientId);
+    this.secagg ??= new SecAggParticipant(clientId, this.opts.secAggCrypto ? { crypto: this.opts.secAggCrypto } : {});
     return doTask(local, this.secagg, t, weights, clientId);
   }
 

@@ -1,5 +1,15 @@
 export { SecAggClient, type SecAggClientOptions } from './client.js';
-export { type RandomBytes, secureRandomBytes, seededRandomBytes } from './crypto.js';
+export {
+  type RandomBytes,
+  type SecAggCrypto,
+  type SecAggKey,
+  type SecAggKeyUse,
+  type SecAggMask,
+  secureRandomBytes,
+  seededRandomBytes,
+  webCryptoSecAgg,
+  type X25519Pair,
+} from './crypto.js';
 export { addDiscreteGaussian, sampleDiscreteGaussian } from './discrete-gaussian.js';
 export {
   completeGraph,

@@ -1,6 +1,7 @@
 import { errorInfo, FederaError } from '../errors.js';
 import type { Outcome } from '../messages.js';
 import type { Rng } from '../rng.js';
+import type { SecAggCrypto } from './crypto.js';
 import type {
   AdvertiseKeysMessage,
   ForwardedSharesMessage,
@@ -67,6 +68,8 @@ export interface SecAggSessionOptions {
   readonly dp?: SecAggDpOptions;
   /** Seeds the server's graph and session id; default the platform CSPRNG. */
   readonly rng?: Rng;
+  /** The server's cryptographic primitives (default `webCryptoSecAgg`). */
+  readonly crypto?: SecAggCrypto;
 }
 
 /** What a session over a channel learns, and what it cost. */
@@ -128,6 +131,7 @@ export async function runSecAggSession(opts: SecAggSessionOptions): Promise<SecA
         weighted: w !== undefined,
         dp: opts.dp,
         ...(opts.rng ? { rng: opts.rng } : {}),
+        ...(opts.crypto ? { crypto: opts.crypto } : {}),
       }),
   );
   const failures: { clientId: string; phase: SecAggPhase; error: string }[] = [];

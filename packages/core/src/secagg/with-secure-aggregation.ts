@@ -5,6 +5,7 @@ import { replyProblem } from '../strategy/weighted-updates.js';
 import type { ClientRecord, EvaluateAggregate, Strategy, TrainAggregate } from '../strategy.js';
 import { Weights } from '../weights.js';
 import { thresholdError } from './client.js';
+import type { SecAggCrypto } from './crypto.js';
 import { neighbourhoodSize } from './graph.js';
 import { runSecAggSession, type SecAggChannel } from './network.js';
 import { SECAGG_PHASES, type SecAggPhase } from './params.js';
@@ -48,6 +49,12 @@ export interface SecureAggregationOptions {
    * does not apply.
    */
   readonly channel?: SecAggChannel;
+  /**
+   * The cryptographic primitives of this process's protocol steps (the server's, and in
+   * simulation the clients'): default `webCryptoSecAgg`; in Node `nodeSecAggCrypto` from
+   * @federa/client is ~4× faster.
+   */
+  readonly crypto?: SecAggCrypto;
 }
 
 /**
@@ -172,6 +179,7 @@ export class SecureAggregation implements Strategy {
         bits: this.opts.bits,
         clip: this.opts.clip,
         dp: this.opts.dp,
+        ...(this.opts.crypto ? { crypto: this.opts.crypto } : {}),
       };
       if (channel) {
         const r = await runSecAggSession({
