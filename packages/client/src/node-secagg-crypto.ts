@@ -8,7 +8,7 @@ import {
   generateKeyPairSync,
   type KeyObject,
 } from 'node:crypto';
-import { FederaError } from '@federa/core';
+import { FederaError, SECAGG_RING_ADD_WASM } from '@federa/core';
 
 // SecAgg's primitives over node:crypto: the same functions as @federa/core's `webCryptoSecAgg`
 // (X25519, HKDF-SHA-256, AES-256-GCM, the AES-128-CTR mask PRG), computed synchronously by
@@ -93,51 +93,7 @@ function raw(key: object): Uint8Array {
   return key;
 }
 
-/**
- * The ring addition kernel: `add(dst, src, n)` / `sub(dst, src, n)` do dst ± src mod 2^32 on
- * n bytes of little-endian 32-bit words in its memory, four lanes at a time (WebAssembly SIMD;
- * ~3× faster than a JS loop). Its source is `RING_ADD_WAT`; the bytes are that, assembled by
- * wabt (the test checks they match).
- */
-export const RING_ADD_WAT = `(module
-  (memory (export "memory") 2)
-  ;; dst[i] += src[i] (i32, wrapping) for n bytes (n a multiple of 4)
-  (func (export "add") (param $dst i32) (param $src i32) (param $n i32)
-    (local $end i32) (local $vend i32)
-    (local.set $end (i32.add (local.get $dst) (local.get $n)))
-    (local.set $vend (i32.add (local.get $dst) (i32.and (local.get $n) (i32.const -16))))
-    (block $b (loop $l
-      (br_if $b (i32.ge_u (local.get $dst) (local.get $vend)))
-      (v128.store (local.get $dst) (i32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (local.set $src (i32.add (local.get $src) (i32.const 16)))
-      (br $l)))
-    (block $b2 (loop $l2
-      (br_if $b2 (i32.ge_u (local.get $dst) (local.get $end)))
-      (i32.store (local.get $dst) (i32.add (i32.load (local.get $dst)) (i32.load (local.get $src))))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-      (local.set $src (i32.add (local.get $src) (i32.const 4)))
-      (br $l2))))
-  (func (export "sub") (param $dst i32) (param $src i32) (param $n i32)
-    (local $end i32) (local $vend i32)
-    (local.set $end (i32.add (local.get $dst) (local.get $n)))
-    (local.set $vend (i32.add (local.get $dst) (i32.and (local.get $n) (i32.const -16))))
-    (block $b (loop $l
-      (br_if $b (i32.ge_u (local.get $dst) (local.get $vend)))
-      (v128.store (local.get $dst) (i32x4.sub (v128.load (local.get $dst)) (v128.load (local.get $src))))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
-      (local.set $src (i32.add (local.get $src) (i32.const 16)))
-      (br $l)))
-    (block $b2 (loop $l2
-      (br_if $b2 (i32.ge_u (local.get $dst) (local.get $end)))
-      (i32.store (local.get $dst) (i32.sub (i32.load (local.get $dst)) (i32.load (local.get $src))))
-      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
-      (local.set $src (i32.add (local.get $src) (i32.const 4)))
-      (br $l2)))))
-`;
-export const RING_ADD_WASM_BASE64 =
-  'AGFzbQEAAAABBwFgA39/fwADAwIAAAUDAQACBxYDBm1lbW9yeQIAA2FkZAAAA3N1YgABCusBAnQBAn8gACACaiEDIAAgAkFwcWohBAJAA0AgACAETw0BIAAgAP0ABAAgAf0ABAD9rgH9CwQAIABBEGohACABQRBqIQEMAAsLAkADQCAAIANPDQEgACAAKAIAIAEoAgBqNgIAIABBBGohACABQQRqIQEMAAsLC3QBAn8gACACaiEDIAAgAkFwcWohBAJAA0AgACAETw0BIAAgAP0ABAAgAf0ABAD9sQH9CwQAIABBEGohACABQRBqIQEMAAsLAkADQCAAIANPDQEgACAAKAIAIAEoAgBrNgIAIABBBGohACABQQRqIQEMAAsLCw==';
-
+// The ring addition kernel (WebAssembly SIMD, dst ± src mod 2^32) is core's: one source, tested there.
 interface RingAdd {
   readonly add: (dst: number, src: number, n: number) => void;
   readonly sub: (dst: number, src: number, n: number) => void;
@@ -146,7 +102,7 @@ interface RingAdd {
 let kernel: { fns: RingAdd; mem: Uint8Array } | undefined;
 function ringAdd(): { fns: RingAdd; mem: Uint8Array } {
   if (!kernel) {
-    const module = new WebAssembly.Module(Buffer.from(RING_ADD_WASM_BASE64, 'base64'));
+    const module = new WebAssembly.Module(Buffer.from(SECAGG_RING_ADD_WASM, 'base64'));
     const fns = new WebAssembly.Instance(module).exports as unknown as RingAdd;
     kernel = { fns, mem: new Uint8Array(fns.memory.buffer) };
   }

@@ -50,7 +50,11 @@ export {
   type SecAggPhase,
 } from './params.js';
 export { SECURE_AGGREGATION_KEY, SecAggParticipant } from './participant.js';
-export { dequantize as secAggDequantize, quantize as secAggQuantize } from './quantize.js';
+export {
+  dequantize as secAggDequantize,
+  quantize as secAggQuantize,
+  RING_ADD_WASM_BASE64 as SECAGG_RING_ADD_WASM,
+} from './quantize.js';
 export { runSecAggRound, type SecAggDropout, type SecAggRoundOptions, type SecAggRoundResult } from './round.js';
 export {
   type SecAggDpOptions,
