@@ -1,4 +1,12 @@
-import { type AsyncStrategy, decodeWeights, encodeWeights, FederaError, peekHeader, type Weights } from '@federa/core';
+import {
+  type AsyncStrategy,
+  decodeWeights,
+  decodeWeightsSequence,
+  encodeWeights,
+  encodeWeightsSequence,
+  FederaError,
+  type Weights,
+} from '@federa/core';
 import type { Checkpoint } from './store/store.js';
 
 /** What an asynchronous checkpoint keeps in `strategyJson` (the tensors go in `strategyTensors`). */
@@ -18,7 +26,7 @@ export function makeAsyncCheckpoint(version: number, weights: Weights, strategy:
   return {
     round: version,
     weights: encodeWeights(weights, { kind: 'weights', round: version }),
-    strategyTensors: state.tensors.length > 0 ? concat(state.tensors.map((w) => encodeWeights(w))) : null,
+    strategyTensors: state.tensors.length > 0 ? encodeWeightsSequence(state.tensors) : null,
     strategyJson: JSON.stringify(json),
   };
 }
@@ -37,27 +45,9 @@ export function restoreAsyncCheckpoint(c: Checkpoint, strategy: AsyncStrategy): 
       'resume with the config the run started with, or use another run name or database',
     );
   }
-  strategy.restore({ counters: state.counters ?? {}, tensors: c.strategyTensors ? split(c.strategyTensors) : [] });
+  strategy.restore({
+    counters: state.counters ?? {},
+    tensors: c.strategyTensors ? decodeWeightsSequence(c.strategyTensors) : [],
+  });
   return decodeWeights(c.weights, { copy: true }).weights;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
-
-/** Codec messages written back to back (each carries its own length). */
-function split(bytes: Uint8Array): Weights[] {
-  const out: Weights[] = [];
-  for (let o = 0; o < bytes.byteLength; ) {
-    const n = peekHeader(bytes.subarray(o)).totalBytes;
-    out.push(decodeWeights(bytes.subarray(o, o + n), { copy: true }).weights);
-    o += n;
-  }
-  return out;
 }

@@ -1,9 +1,10 @@
 import {
   decodeWeights,
+  decodeWeightsSequence,
   encodeWeights,
+  encodeWeightsSequence,
   FederaError,
   isStateful,
-  peekHeader,
   type Strategy,
   type Weights,
 } from '@federa/core';
@@ -25,7 +26,7 @@ export function makeCheckpoint(round: number, weights: Weights, strategy: Strate
   return {
     round,
     weights: encodeWeights(weights, { kind: 'weights', round }),
-    strategyTensors: isStateful(strategy) ? concat(strategy.state().map((w) => encodeWeights(w))) : null,
+    strategyTensors: isStateful(strategy) ? encodeWeightsSequence(strategy.state()) : null,
     strategyJson: isJsonStateful(strategy) ? JSON.stringify(strategy.toJSON()) : null,
   };
 }
@@ -40,29 +41,8 @@ export function restoreCheckpoint(c: Checkpoint, strategy: Strategy): Weights {
         `the checkpoint holds strategy state but '${strategy.name}' keeps none`,
         'resume with the config the run started with',
       );
-    strategy.restore(split(c.strategyTensors));
+    strategy.restore(decodeWeightsSequence(c.strategyTensors));
   }
   if (c.strategyJson !== null && isJsonStateful(strategy)) strategy.restore(JSON.parse(c.strategyJson));
   return weights;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.byteLength, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.byteLength;
-  }
-  return out;
-}
-
-/** Codec messages written back to back (each carries its own length). */
-function split(bytes: Uint8Array): Weights[] {
-  const out: Weights[] = [];
-  for (let o = 0; o < bytes.byteLength; ) {
-    const n = peekHeader(bytes.subarray(o)).totalBytes;
-    out.push(decodeWeights(bytes.subarray(o, o + n), { copy: true }).weights);
-    o += n;
-  }
-  return out;
 }

@@ -26,3 +26,4 @@ export {
   segmentBytes,
   unpackInto,
 } from './packed.js';
+export { decodeWeightsSequence, encodeWeightsSequence } from './sequence.js';
