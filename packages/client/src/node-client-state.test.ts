@@ -147,10 +147,13 @@ test('batch defers the writes of a task to one write when it settles, even when 
   assert.deepEqual(FileClientState.open(path).keys(), ['b']);
 });
 
-test('bindRun keeps an unbound state, drops the entries of another run, and survives a reopen', () => {
+test("bindRun: an unbound state is adopted, another run's entries are dropped, an empty run id forgets the run", () => {
   const path = fresh();
   const s = FileClientState.open(path);
   const w = random([{ name: 'w', shape: [3] }], 8);
+  const none = FileClientState.open(`${path}-empty`);
+  assert.deepEqual(none.bindRun('run-0'), []);
+  assert.equal(existsSync(`${path}-empty`), false, 'an empty state writes no file');
   s.set('scaffold/ci', w);
   assert.deepEqual(s.bindRun(''), []);
   assert.deepEqual(s.bindRun('run-1'), [], 'an unbound state is adopted by the first run');
@@ -158,6 +161,12 @@ test('bindRun keeps an unbound state, drops the entries of another run, and surv
   const r = FileClientState.open(path);
   assert.equal(r.run, 'run-1');
   assert.deepEqual(r.bindRun('run-1'), []);
+  // The server restarts and welcomes before reopening run-1: the entries stay, unbound.
+  assert.deepEqual(r.bindRun(''), []);
+  assert.equal(FileClientState.open(path).run, undefined);
+  assert.deepEqual(r.bindRun('run-1'), []);
+  assertSame(FileClientState.open(path).get('scaffold/ci'), w);
+  // A new run: run-1's c_i must not bias it.
   assert.deepEqual(r.bindRun('run-2'), ['scaffold/ci']);
   const r2 = FileClientState.open(path);
   assert.equal(r2.run, 'run-2');

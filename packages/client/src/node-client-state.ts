@@ -54,15 +54,19 @@ export class FileClientState implements ClientState {
   private runId: string | undefined;
   private deferred = 0;
   private dirty = false;
+  /** Whether `path` holds this state (false until the first write of a new one). */
+  private onDisk: boolean;
 
   private constructor(
     /** The file this state lives in. */
     readonly path: string,
     entries: Map<string, Uint8Array>,
     run: string | undefined,
+    onDisk: boolean,
   ) {
     this.entries = entries;
     this.runId = run;
+    this.onDisk = onDisk;
   }
 
   /**
@@ -84,11 +88,11 @@ export class FileClientState implements ClientState {
     try {
       bytes = readFileSync(path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new FileClientState(path, new Map(), undefined);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new FileClientState(path, new Map(), undefined, false);
       throw stateError(path, 'cannot be read', e);
     }
     const { run, entries } = parseStateFile(path, bytes);
-    return new FileClientState(path, entries, run);
+    return new FileClientState(path, entries, run, true);
   }
 
   get(key: string): Weights | undefined {
@@ -135,16 +139,19 @@ export class FileClientState implements ClientState {
   }
 
   /**
-   * Ties the state to a server run. When `runId` is empty or already bound, nothing changes.
-   * When the file was written for another run, its entries belong to that run (a control
-   * variate of another run would bias this one): they are all dropped. Returns the keys dropped.
-   * A state not yet bound adopts `runId` with its entries.
+   * Ties the state to the server run it is used in (`runId` as the server's Welcome says).
+   * A state not bound yet adopts `runId` with its entries. When the file was bound to another
+   * run, its entries belong to that run (a control variate of another run would bias this
+   * one): they are all dropped and returned. An empty `runId` (the server has no run open
+   * yet, or is reopening one) keeps the entries but forgets their run, so the next run bound
+   * adopts them: a client that restarts before the server reopens its run keeps its state.
    */
   bindRun(runId: string): string[] {
-    if (!runId || runId === this.runId) return [];
-    const dropped = this.runId === undefined ? [] : this.keys();
+    const next = runId === '' ? undefined : runId;
+    if (next === this.runId) return [];
+    const dropped = next !== undefined && this.runId !== undefined ? this.keys() : [];
     const before = this.runId;
-    this.runId = runId;
+    this.runId = next;
     try {
       this.commit(dropped.length ? new Map() : this.entries);
     } catch (e) {
@@ -178,7 +185,9 @@ export class FileClientState implements ClientState {
       this.dirty = true;
       return;
     }
-    writeAtomic(this.path, serialize(next, this.runId));
+    // A state with nothing in it is not worth a file (FedAvg clients never write one).
+    if (this.onDisk || next.size > 0) writeAtomic(this.path, serialize(next, this.runId));
+    this.onDisk ||= next.size > 0;
     this.entries = next;
     this.dirty = false;
   }

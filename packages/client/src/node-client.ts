@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { FederaError, type LabeledData } from '@federa/core';
+import { type Client, type ClientState, FederaError, type LabeledData, MemoryClientState } from '@federa/core';
 import { createModel, type ModelName, setupBackend, TfjsClient, TfjsModelAdapter } from '@federa/tfjs';
+import { FileClientState } from './node-client-state.js';
 import { nodeSocketFactory } from './node-socket.js';
 import { exportIdentity, generateIdentity, type Identity, importIdentity } from './protocol/signing.js';
 import { type ClientEvent, FederaClient } from './runtime.js';
@@ -16,6 +17,16 @@ export interface NodeClientOptions {
   /** A JSON file holding this client's Ed25519 key; created on first use so a restarted client keeps its identity. */
   readonly identityFile?: string;
   readonly identity?: Identity;
+  /**
+   * A file keeping this client's state across restarts (SCAFFOLD's c_i, Ditto's and FedPer's
+   * personal models; see FileClientState): read when the client is created (E_STATE_FILE if
+   * it is corrupt), written atomically after every training task that changes it. The state
+   * is tied to the server's run: a file from another run is emptied when a Welcome names the
+   * new run. Default: none, the state lives in memory and a restarted process starts it afresh.
+   */
+  readonly stateFile?: string;
+  /** Called when the state file held another run's entries and they were dropped. */
+  readonly onStateDropped?: (runId: string, keys: readonly string[]) => void;
   /** PEM of a CA (or self-signed server certificate) to trust for wss://. */
   readonly ca?: string | Buffer;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
@@ -31,6 +42,13 @@ export interface NodeClientOptions {
  * c.start(); await c.finished;
  */
 export async function createNodeClient(o: NodeClientOptions): Promise<FederaClient> {
+  // Opened first, so that a corrupt state file stops the client before it connects.
+  const state = o.stateFile ? FileClientState.open(o.stateFile) : new MemoryClientState();
+  const bind = (runId: string) => {
+    if (!(state instanceof FileClientState)) return;
+    const dropped = state.bindRun(runId);
+    if (dropped.length) o.onStateDropped?.(runId, dropped);
+  };
   const identity =
     o.identity ?? (o.identityFile ? await loadOrCreateIdentity(o.identityFile) : await generateIdentity());
   return new FederaClient({
@@ -41,8 +59,12 @@ export async function createNodeClient(o: NodeClientOptions): Promise<FederaClie
     socket: nodeSocketFactory(o.ca ? { ca: o.ca } : {}),
     ...(o.token ? { token: o.token } : {}),
     ...(o.backoff ? { backoff: o.backoff } : {}),
-    ...(o.onEvent ? { onEvent: o.onEvent } : {}),
+    onEvent: (e) => {
+      if (e.type === 'connected') bind(e.welcome.runId);
+      o.onEvent?.(e);
+    },
     client: async (welcome) => {
+      bind(welcome.runId);
       if (!welcome.model)
         throw new FederaError(
           'E_CONFIG',
@@ -51,9 +73,18 @@ export async function createNodeClient(o: NodeClientOptions): Promise<FederaClie
         );
       await setupBackend();
       const model = createModel(welcome.model.name as ModelName, { ...(welcome.model.options ?? {}) });
-      return new TfjsClient(welcome.clientId, new TfjsModelAdapter(model), o.data, o.test);
+      return withState(new TfjsClient(welcome.clientId, new TfjsModelAdapter(model), o.data, o.test, state), state);
     },
   });
+}
+
+/** `client`, whose training tasks each write a FileClientState once (see `batch`). */
+function withState(client: Client, state: ClientState): Client {
+  if (!(state instanceof FileClientState)) return client;
+  return {
+    train: (ins) => state.batch(() => client.train(ins)),
+    evaluate: (ins) => client.evaluate(ins),
+  };
 }
 
 /** Reads the identity in `path`, or creates one there (mode 600). */
