@@ -4,9 +4,7 @@
 // from the test, and a third tab watches the dashboard follow the run. Skips without Chromium.
 // Leaves test-artifacts/browser-clients.png.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadShard } from '@federa/client';
@@ -15,30 +13,21 @@ import { createModel, setupBackend, TfjsModelAdapter } from '@federa/tfjs';
 import { chromium } from 'playwright-core';
 import { FederaServer } from '../server.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { buildBrowserBundle, CHROMIUM, chromiumSkip, JOIN_HTML, joinTabs } from '../testing/browser-tabs.js';
 import { dashboardHandler } from './dashboard-handler.js';
 import { MemoryDashboardSource } from './memory-source.js';
 import { metricsHandler } from './metrics-handler.js';
 import { browserClientAssets } from './static-assets.js';
 
-const CHROMIUM = process.env.FEDERA_CHROMIUM ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set FEDERA_CHROMIUM)`;
-const ROOT = new URL('../../../../', import.meta.url).pathname;
 const MODEL = { name: 'logreg', options: { inputDim: 784, classes: 10, seed: 1 } } as const;
 const TOKENS = ['browser-token-0001', 'browser-token-0002'];
 const ROUNDS = 3;
 
-// The page each client tab opens: loads the bundle and exposes it for page.evaluate.
-const JOIN_HTML = `<!doctype html><meta charset="utf-8"><title>federa client</title>
-<script type="module">import * as federa from './federa-client.js'; window.federa = federa;</script>`;
-
-test('two browser tabs train over the network while the dashboard follows', { skip, timeout: 120_000 }, async () => {
-  const out = mkdtempSync(join(tmpdir(), 'federa-browser-'));
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-browser.js'), '--out', out], {
-    encoding: 'utf8',
-  });
-  assert.equal(built.status, 0, built.stderr);
+test('two browser tabs train over the network while the dashboard follows', {
+  skip: chromiumSkip,
+  timeout: 120_000,
+}, async () => {
+  const bundle = buildBrowserBundle();
 
   await setupBackend({ prefer: 'wasm' });
   const initial = new TfjsModelAdapter(createModel(MODEL.name, MODEL.options)).getWeights();
@@ -48,7 +37,7 @@ test('two browser tabs train over the network while the dashboard follows', { sk
 
   const source = new MemoryDashboardSource({ runId: 'browser-run', strategy: 'FedAvg', totalRounds: ROUNDS });
   const dashboard = dashboardHandler(source, {
-    assets: { 'join.html': new TextEncoder().encode(JOIN_HTML), ...browserClientAssets(out) },
+    assets: { 'join.html': new TextEncoder().encode(JOIN_HTML), ...browserClientAssets(bundle.dir) },
   });
   const metrics = metricsHandler(source);
   const server = await FederaServer.start({
@@ -68,36 +57,7 @@ test('two browser tabs train over the network while the dashboard follows', { sk
     await watcher.goto(`${server.httpUrl}/`);
     await watcher.waitForSelector('#live.on');
 
-    const tabs = await Promise.all(shards.map(() => browser.newPage()));
-    await Promise.all(
-      tabs.map(async (tab, k) => {
-        tab.on('pageerror', (e) => problems.push(`tab ${k}: ${e.message}`));
-        await tab.goto(`${server.httpUrl}/assets/join.html`);
-        await tab.waitForFunction(() => 'federa' in window);
-        const d = shards[k];
-        // A string, not a function: tsx's transform would put helpers into a function's source.
-        const args = JSON.stringify({
-          name: `tab-${k}`,
-          token: TOKENS[k],
-          x: Array.from(d.x),
-          y: Array.from(d.y),
-          sampleShape: d.sampleShape,
-          numClasses: d.numClasses,
-        });
-        await tab.evaluate(`(async () => {
-          const a = ${args};
-          window.events = [];
-          await window.federa.startBrowserClient({
-            name: a.name,
-            token: a.token,
-            identityKey: '',
-            data: { x: new Float32Array(a.x), y: new Int32Array(a.y), sampleShape: a.sampleShape, numClasses: a.numClasses },
-            onEvent: (e) => window.events.push(e.type),
-            log: (line) => window.events.push(line),
-          });
-        })()`);
-      }),
-    );
+    const tabs = await joinTabs(browser, server.httpUrl, shards, TOKENS, problems);
 
     const onlineDuringRun: number[] = [];
     const result = await server.train({
@@ -141,7 +101,7 @@ test('two browser tabs train over the network while the dashboard follows', { sk
     ]);
     const path = await watcher.getAttribute('#chart-accuracy path.series', 'd');
     assert.equal(path?.match(/[ML]/g)?.length, ROUNDS);
-    const artifacts = join(ROOT, 'test-artifacts');
+    const artifacts = join(new URL('../../../../', import.meta.url).pathname, 'test-artifacts');
     mkdirSync(artifacts, { recursive: true });
     await watcher.screenshot({ path: join(artifacts, 'browser-clients.png'), fullPage: true });
     assert.deepEqual(problems, []);
@@ -150,6 +110,6 @@ test('two browser tabs train over the network while the dashboard follows', { sk
     await browser.close();
     dashboard.close();
     await server.stop();
-    rmSync(out, { recursive: true, force: true });
+    bundle.remove();
   }
 });

@@ -3,10 +3,6 @@
 // federa server whose FedAvg runs under SecAgg: every tab keeps its update, answers the four
 // protocol steps as signed tasks and uploads only its masked input. Skips without Chromium.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadShard } from '@federa/client';
 import { FedAvg, withSecureAggregation } from '@federa/core';
@@ -15,30 +11,20 @@ import { chromium } from 'playwright-core';
 import { NetworkSecAggChannel } from '../secagg-channel.js';
 import { FederaServer } from '../server.js';
 import { MemoryStore } from '../store/memory-store.js';
+import { buildBrowserBundle, CHROMIUM, chromiumSkip, JOIN_HTML, joinTabs } from '../testing/browser-tabs.js';
 import { dashboardHandler } from './dashboard-handler.js';
 import { MemoryDashboardSource } from './memory-source.js';
 import { browserClientAssets } from './static-assets.js';
 
-const CHROMIUM = process.env.FEDERA_CHROMIUM ?? '/usr/bin/chromium';
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set FEDERA_CHROMIUM)`;
-const ROOT = new URL('../../../../', import.meta.url).pathname;
 const MODEL = { name: 'logreg', options: { inputDim: 784, classes: 10, seed: 1 } } as const;
 const TOKENS = ['secagg-tab-token-0', 'secagg-tab-token-1', 'secagg-tab-token-2'];
 const ROUNDS = 2;
-const JOIN_HTML = `<!doctype html><meta charset="utf-8"><title>federa client</title>
-<script type="module">import * as federa from './federa-client.js'; window.federa = federa;</script>`;
 
 test('browser tabs run SecAgg with the server: no update leaves a tab unmasked', {
-  skip,
+  skip: chromiumSkip,
   timeout: 120_000,
 }, async () => {
-  const out = mkdtempSync(join(tmpdir(), 'federa-browser-secagg-'));
-  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build-browser.js'), '--out', out], {
-    encoding: 'utf8',
-  });
-  assert.equal(built.status, 0, built.stderr);
+  const bundle = buildBrowserBundle();
   await setupBackend({ prefer: 'wasm' });
   const initial = new TfjsModelAdapter(createModel(MODEL.name, MODEL.options)).getWeights();
   const shards = await Promise.all(
@@ -46,7 +32,7 @@ test('browser tabs run SecAgg with the server: no update leaves a tab unmasked',
   );
   const source = new MemoryDashboardSource({ runId: 'secagg-tabs', strategy: 'FedAvg+secagg', totalRounds: ROUNDS });
   const dashboard = dashboardHandler(source, {
-    assets: { 'join.html': new TextEncoder().encode(JOIN_HTML), ...browserClientAssets(out) },
+    assets: { 'join.html': new TextEncoder().encode(JOIN_HTML), ...browserClientAssets(bundle.dir) },
   });
   const server = await FederaServer.start({
     store: new MemoryStore(),
@@ -57,35 +43,7 @@ test('browser tabs run SecAgg with the server: no update leaves a tab unmasked',
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
   const problems: string[] = [];
   try {
-    const tabs = await Promise.all(shards.map(() => browser.newPage()));
-    await Promise.all(
-      tabs.map(async (tab, k) => {
-        tab.on('pageerror', (e) => problems.push(`tab ${k}: ${e.message}`));
-        await tab.goto(`${server.httpUrl}/assets/join.html`);
-        await tab.waitForFunction(() => 'federa' in window);
-        const d = shards[k]!;
-        const args = JSON.stringify({
-          name: `tab-${k}`,
-          token: TOKENS[k],
-          x: Array.from(d.x),
-          y: Array.from(d.y),
-          sampleShape: d.sampleShape,
-          numClasses: d.numClasses,
-        });
-        await tab.evaluate(`(async () => {
-          const a = ${args};
-          window.events = [];
-          await window.federa.startBrowserClient({
-            name: a.name,
-            token: a.token,
-            identityKey: '',
-            data: { x: new Float32Array(a.x), y: new Int32Array(a.y), sampleShape: a.sampleShape, numClasses: a.numClasses },
-            onEvent: (e) => window.events.push(e.type === 'task' ? 'task:' + e.kind : e.type),
-            log: (line) => window.events.push(line),
-          });
-        })()`);
-      }),
-    );
+    const tabs = await joinTabs(browser, server.httpUrl, shards, TOKENS, problems);
     const strategy = withSecureAggregation(
       new FedAvg({ fraction: 1, epochs: 1, batchSize: 20, lr: 0.1, evaluateFraction: 1 }),
       { clip: 1, mode: 'secagg', threshold: 2, channel: new NetworkSecAggChannel(server.hub, { deadlineMs: 60_000 }) },
@@ -117,6 +75,6 @@ test('browser tabs run SecAgg with the server: no update leaves a tab unmasked',
     await browser.close();
     dashboard.close();
     await server.stop();
-    rmSync(out, { recursive: true, force: true });
+    bundle.remove();
   }
 });
