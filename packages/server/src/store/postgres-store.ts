@@ -1,5 +1,6 @@
 import { type AuditHead, FederaError, type RoundRecord } from '@federa/core';
 import pg from 'pg';
+import { type ClientDb, clientRow, type RunDb, runRow } from './rows.js';
 import {
   type AuditRow,
   type Checkpoint,
@@ -441,52 +442,4 @@ function storeError(e: unknown, what: string, where: string): FederaError {
 /** A Buffer over the same bytes (no copy); pg sends Buffers as bytea. */
 function bytes(a: Uint8Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-}
-
-interface RunDb {
-  id: string;
-  name: string;
-  config_hash: string;
-  config_json: string;
-  seed: number;
-  rounds: number;
-  status: 'running' | 'finished';
-  stop_reason: string | null;
-  created_at: string;
-}
-
-interface ClientDb {
-  id: string;
-  public_key: Buffer;
-  token_hash: string;
-  last_seq: number;
-  num_examples: number;
-  enrolled_at: string;
-  last_seen: string;
-}
-
-function runRow(r: RunDb): RunRow {
-  return {
-    id: r.id,
-    name: r.name,
-    configHash: r.config_hash,
-    configJson: r.config_json,
-    seed: r.seed,
-    rounds: r.rounds,
-    status: r.status,
-    stopReason: r.stop_reason,
-    createdAt: r.created_at,
-  };
-}
-
-function clientRow(r: ClientDb): ClientRow {
-  return {
-    id: r.id,
-    publicKey: new Uint8Array(r.public_key),
-    tokenHash: r.token_hash,
-    lastSeq: r.last_seq,
-    numExamples: r.num_examples,
-    enrolledAt: r.enrolled_at,
-    lastSeen: r.last_seen,
-  };
 }

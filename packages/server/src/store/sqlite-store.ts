@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AUDIT_SQLITE, type AuditHead, type RoundRecord } from '@federa/core';
 import Database from 'better-sqlite3';
+import { type ClientDb, clientRow, type RunDb, runRow } from './rows.js';
 import {
   type AuditRow,
   type Checkpoint,
@@ -30,18 +31,6 @@ CREATE TABLE IF NOT EXISTS clients (
   num_examples INTEGER NOT NULL, enrolled_at TEXT NOT NULL, last_seen TEXT NOT NULL
 );
 `;
-
-interface RunDb {
-  id: string;
-  name: string;
-  config_hash: string;
-  config_json: string;
-  seed: number;
-  rounds: number;
-  status: 'running' | 'finished';
-  stop_reason: string | null;
-  created_at: string;
-}
 
 /**
  * The default Store: one SQLite file (better-sqlite3, WAL journal). Each completed round's
@@ -178,40 +167,4 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-interface ClientDb {
-  id: string;
-  public_key: Buffer;
-  token_hash: string;
-  last_seq: number;
-  num_examples: number;
-  enrolled_at: string;
-  last_seen: string;
-}
-
-function runRow(r: RunDb): RunRow {
-  return {
-    id: r.id,
-    name: r.name,
-    configHash: r.config_hash,
-    configJson: r.config_json,
-    seed: r.seed,
-    rounds: r.rounds,
-    status: r.status,
-    stopReason: r.stop_reason,
-    createdAt: r.created_at,
-  };
-}
-
-function clientRow(r: ClientDb): ClientRow {
-  return {
-    id: r.id,
-    publicKey: new Uint8Array(r.public_key),
-    tokenHash: r.token_hash,
-    lastSeq: r.last_seq,
-    numExamples: r.num_examples,
-    enrolledAt: r.enrolled_at,
-    lastSeen: r.last_seen,
-  };
 }
