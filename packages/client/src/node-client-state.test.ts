@@ -15,7 +15,8 @@ import {
   Weights,
   withControl,
 } from '@federa/core';
-import { FileClientState } from './node-client-state.js';
+import { eventRunId, FileClientState } from './node-client-state.js';
+import type { ClientEvent } from './runtime.js';
 
 const root = mkdtempSync(join(tmpdir(), 'federa-state-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -171,6 +172,18 @@ test("bindRun: an unbound state is adopted, another run's entries are dropped, a
   const r2 = FileClientState.open(path);
   assert.equal(r2.run, 'run-2');
   assert.deepEqual(r2.keys(), []);
+});
+
+test('eventRunId reads the run of a Welcome and of a task that carries one', () => {
+  const welcome = (runId: string): ClientEvent => ({
+    type: 'connected',
+    welcome: { clientId: 'a', runId, model: undefined },
+  });
+  assert.equal(eventRunId(welcome('run-7')), 'run-7');
+  assert.equal(eventRunId(welcome('')), '');
+  assert.equal(eventRunId({ type: 'task', round: 1, kind: 'train' }), undefined);
+  assert.equal(eventRunId({ type: 'task', round: 1, kind: 'train', runId: 'run-8' } as ClientEvent), 'run-8');
+  assert.equal(eventRunId({ type: 'accepted', taskId: 't' }), undefined);
 });
 
 /** Builds a valid file with the given index JSON text and payload, checksummed. */

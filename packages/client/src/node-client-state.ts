@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type ClientState, crc32, decodeWeights, encodeWeights, FederaError, peekHeader, Weights } from '@federa/core';
+import type { ClientEvent } from './runtime.js';
 
 /** "FDRS": federa client state. */
 const MAGIC = [0x46, 0x44, 0x52, 0x53] as const;
@@ -191,6 +192,18 @@ export class FileClientState implements ClientState {
     this.entries = next;
     this.dirty = false;
   }
+}
+
+/**
+ * The server run a client event names, for `FileClientState.bindRun`: a Welcome's (on every
+ * connection; empty while the server has no run open), or a task's when the event carries
+ * it (`runId` on 'task' events: the run each task belongs to, exact even for a client that
+ * joined before the run opened). Undefined for other events.
+ */
+export function eventRunId(e: ClientEvent): string | undefined {
+  if (e.type === 'connected') return e.welcome.runId;
+  if (e.type === 'task' && 'runId' in e && typeof e.runId === 'string') return e.runId;
+  return undefined;
 }
 
 /** The file's bytes for `entries` (see the format in FileClientState's doc). */

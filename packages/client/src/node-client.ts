@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Client, type ClientState, FederaError, type LabeledData, MemoryClientState } from '@federa/core';
 import { createModel, type ModelName, setupBackend, TfjsClient, TfjsModelAdapter } from '@federa/tfjs';
-import { FileClientState } from './node-client-state.js';
+import { eventRunId, FileClientState } from './node-client-state.js';
 import { nodeSocketFactory } from './node-socket.js';
 import { exportIdentity, generateIdentity, type Identity, importIdentity } from './protocol/signing.js';
 import { type ClientEvent, FederaClient } from './runtime.js';
@@ -60,7 +60,8 @@ export async function createNodeClient(o: NodeClientOptions): Promise<FederaClie
     ...(o.token ? { token: o.token } : {}),
     ...(o.backoff ? { backoff: o.backoff } : {}),
     onEvent: (e) => {
-      if (e.type === 'connected') bind(e.welcome.runId);
+      const runId = eventRunId(e);
+      if (runId !== undefined) bind(runId);
       o.onEvent?.(e);
     },
     client: async (welcome) => {

@@ -12,6 +12,11 @@ export interface ClientCommandOptions {
   readonly name?: string;
   /** JSON file holding this client's key (created on first use). */
   readonly identity?: string;
+  /**
+   * File keeping this client's state across restarts (SCAFFOLD's c_i, personal models);
+   * false keeps it in memory. Default: `defaultStateFile(identity file)`, next to the key.
+   */
+  readonly state?: string | false;
   readonly seed: number;
   readonly maxSamples: number;
   /** PEM to trust for a self-signed wss:// server. */
@@ -30,17 +35,21 @@ export async function clientCommand(o: ClientCommandOptions): Promise<void> {
   const name = o.name ?? `shard-${shard}-of-${of}`;
   const data = await loadShard({ dataset: o.data, shard, of, seed: o.seed, maxSamples: o.maxSamples });
   const identityFile = o.identity ?? `.federa-${name}.key.json`;
+  const stateFile = o.state === false ? undefined : (o.state ?? defaultStateFile(identityFile));
   const client = await createNodeClient({
     url: o.server,
     name,
     data,
     identity: await loadOrCreateIdentity(identityFile),
+    ...(stateFile ? { stateFile } : {}),
+    onStateDropped: (runId, keys) =>
+      log(`${name}: ${stateFile} held another run's state (${keys.join(', ')}); starting it afresh for run ${runId}`),
     ...(o.token ? { token: o.token } : {}),
     ...(o.ca ? { ca: await readFile(o.ca) } : {}),
     onEvent: (e) => log(describe(name, e)),
   });
   log(
-    `federa client ${name}: ${data.y.length} ${o.data} samples (shard ${shard}/${of}), key ${identityFile}, server ${o.server}`,
+    `federa client ${name}: ${data.y.length} ${o.data} samples (shard ${shard}/${of}), key ${identityFile}, state ${stateFile ?? 'in memory'}, server ${o.server}`,
   );
   const stop = () => client.stop();
   process.once('SIGINT', stop);
@@ -52,6 +61,21 @@ export async function clientCommand(o: ClientCommandOptions): Promise<void> {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
+}
+
+/**
+ * Where `federa client` keeps its state by default: beside the key file, named after it
+ * with `.key.json` (or `.json`) replaced by `.state` (`.federa-site-1.key.json` →
+ * `.federa-site-1.state`), else with `.state` appended.
+ */
+export function defaultStateFile(identityFile: string): string {
+  return `${identityFile.replace(/(\.key)?\.json$/, '')}.state`;
+}
+
+/** commander's value of `--state <file>` / `--no-state` (false), or nothing for the default. */
+function stateOption(v: string | boolean | undefined): { state?: string | false } {
+  if (v === false) return { state: false };
+  return typeof v === 'string' ? { state: v } : {};
 }
 
 function describe(name: string, e: ClientEvent): string {
@@ -86,6 +110,11 @@ export function registerClientCommand(program: Command): Command {
     .requiredOption('--shard <i/n>', 'this client’s IID shard of the training set, e.g. 0/4')
     .option('--name <id>', 'the name to enrol under (default shard-<i>-of-<n>)')
     .option('--identity <file>', 'key file (created if missing; default .federa-<name>.key.json)')
+    .option(
+      '--state <file>',
+      'file keeping this client’s state across restarts (SCAFFOLD’s c_i, personal models); default: beside the key file, .key.json → .state',
+    )
+    .option('--no-state', 'keep the client’s state in memory only (a restart starts it afresh)')
     .option('--seed <n>', 'seed of the shard split (all clients must agree)', '0')
     .option('--max-samples <n>', 'use at most this many samples of the shard (0 = all)', '0')
     .option('--ca <pem>', 'certificate to trust for a self-signed wss:// server')
@@ -108,6 +137,7 @@ export function registerClientCommand(program: Command): Command {
         ...(token ? { token } : {}),
         ...(o.name ? { name: o.name } : {}),
         ...(o.identity ? { identity: o.identity } : {}),
+        ...stateOption((o as { state?: string | boolean }).state),
         ...(o.ca ? { ca: o.ca } : {}),
       });
     });
