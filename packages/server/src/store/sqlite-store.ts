@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { AUDIT_SQLITE, type AuditHead, type RoundRecord } from '@federa/core';
+import { AUDIT_SQLITE, type AuditHead, FederaError, type RoundRecord } from '@federa/core';
 import Database from 'better-sqlite3';
 import { type ClientDb, clientRow, type RunDb, runRow } from './rows.js';
 import {
@@ -51,6 +51,7 @@ export class SqliteStore implements Store {
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
     db.exec(SCHEMA);
     db.exec(AUDIT_SQLITE.schema);
     return new SqliteStore(db, opts.keepCheckpoints ?? 2);
@@ -64,11 +65,15 @@ export class SqliteStore implements Store {
   }
 
   async createRun(row: Omit<RunRow, 'status' | 'stopReason'>): Promise<void> {
-    this.db
-      .prepare(
-        "INSERT INTO runs (id, name, config_hash, config_json, seed, rounds, status, stop_reason, created_at) VALUES (?, ?, ?, ?, ?, ?, 'running', NULL, ?)",
-      )
-      .run(row.id, row.name, row.configHash, row.configJson, row.seed, row.rounds, row.createdAt);
+    try {
+      this.db
+        .prepare(
+          "INSERT INTO runs (id, name, config_hash, config_json, seed, rounds, status, stop_reason, created_at) VALUES (?, ?, ?, ?, ?, ?, 'running', NULL, ?)",
+        )
+        .run(row.id, row.name, row.configHash, row.configJson, row.seed, row.rounds, row.createdAt);
+    } catch (e) {
+      throw conflictError(e, `createRun('${row.id}')`);
+    }
   }
 
   async finishRun(id: string, stopReason: string): Promise<void> {
@@ -76,14 +81,22 @@ export class SqliteStore implements Store {
   }
 
   async saveRound(runId: string, record: RoundRecord, c: Checkpoint, audit?: AuditRow): Promise<void> {
+    try {
+      this.save(runId, record, c, audit);
+    } catch (e) {
+      throw conflictError(e, `saveRound('${runId}', round ${record.round})`);
+    }
+  }
+
+  private save(runId: string, record: RoundRecord, c: Checkpoint, audit?: AuditRow): void {
     this.db.transaction(() => {
       if (audit) this.db.prepare(AUDIT_SQLITE.insert).run(audit.seq, audit.entry);
       this.db
-        .prepare('INSERT OR REPLACE INTO rounds (run_id, round, record_json) VALUES (?, ?, ?)')
+        .prepare('INSERT INTO rounds (run_id, round, record_json) VALUES (?, ?, ?)')
         .run(runId, record.round, recordToJson(record));
       this.db
         .prepare(
-          'INSERT OR REPLACE INTO checkpoints (run_id, round, weights, strategy_tensors, strategy_json) VALUES (?, ?, ?, ?, ?)',
+          'INSERT INTO checkpoints (run_id, round, weights, strategy_tensors, strategy_json) VALUES (?, ?, ?, ?, ?)',
         )
         .run(
           runId,
@@ -167,4 +180,31 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/**
+ * A constraint failure as the FederaError PostgresStore gives for it: a run, round or audit
+ * seq stored twice (two writers of one run), or a round of an unknown run. The transaction
+ * was rolled back, so nothing was written. Other errors pass through.
+ */
+function conflictError(e: unknown, what: string): unknown {
+  const err = e as Error & { code?: string };
+  if (err.code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return new FederaError(
+      'E_STORE',
+      `${what}: the run is not in the store; nothing was written`,
+      'createRun it first',
+    );
+  }
+  if (err.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' && err.code !== 'SQLITE_CONSTRAINT_UNIQUE') return e;
+  const which = /runs\.id/.test(err.message)
+    ? 'a run with this id is already stored'
+    : /audit_log/.test(err.message)
+      ? 'an audit row with this seq is already stored'
+      : 'this round is already stored';
+  return new FederaError(
+    'E_STORE',
+    `${what}: ${which} (${err.message}); nothing was written`,
+    'another server is probably writing the same run or audit log: run one server per run, or give each its own database',
+  );
 }

@@ -79,9 +79,37 @@ export function storeContract(name: string, fixture: () => Promise<StoreFixture>
       'creating a run with a stored id is refused and the stored run stays',
       withStore(async (s) => {
         await s.createRun(run('r1', 'a', '2026-01-01T00:00:00.000Z'));
-        await assert.rejects(s.createRun({ ...run('r1', 'b', '2026-01-05T00:00:00.000Z'), seed: 99 }));
+        await assert.rejects(
+          s.createRun({ ...run('r1', 'b', '2026-01-05T00:00:00.000Z'), seed: 99 }),
+          storeError(/createRun\('r1'\).*run with this id is already stored/),
+        );
         assert.equal((await s.findRun('a'))?.seed, 7);
         assert.equal(await s.findRun('b'), undefined);
+      }),
+    );
+
+    test(
+      'saving a stored round again is refused (E_STORE) and the stored round and checkpoint stay',
+      withStore(async (s) => {
+        await s.createRun(run('r', 'r', '2026-01-01T00:00:00.000Z'));
+        await s.saveRound('r', record(1, { loss: 0.5 }), checkpoint(1, 1));
+        await assert.rejects(
+          s.saveRound('r', record(1, { loss: 0.9 }), checkpoint(1, 2)),
+          storeError(/round 1\b.*already stored.*nothing was written/),
+        );
+        assert.deepEqual(await s.rounds('r'), [record(1, { loss: 0.5 })]);
+        assert.deepEqual(await s.latestCheckpoint('r'), checkpoint(1, 1));
+      }),
+    );
+
+    test(
+      'a round of an unknown run is refused (E_STORE) and nothing is written',
+      withStore(async (s) => {
+        await assert.rejects(
+          s.saveRound('ghost', record(1), checkpoint(1, 1), { seq: 0, entry: '{}' }),
+          storeError(/not in the store/),
+        );
+        assert.deepEqual(await s.auditRows(), []);
       }),
     );
 
@@ -211,6 +239,9 @@ export function storeContract(name: string, fixture: () => Promise<StoreFixture>
     );
   });
 }
+
+const storeError = (pattern: RegExp) => (e: Error & { code?: string }) =>
+  e.code === 'E_STORE' && pattern.test(e.message);
 
 function run(id: string, name: string, createdAt: string): Omit<RunRow, 'status' | 'stopReason'> {
   return { id, name, configHash: `hash-${name}`, configJson: `{"name":"${name}"}`, seed: 7, rounds: 10, createdAt };
