@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SCAFFOLD_STATE_KEY } from '@federa/core';
+import { type ClientEvent, createNodeClient, loadShard } from '@federa/client';
+import { SCAFFOLD_STATE_KEY, type Weights } from '@federa/core';
 // Until @federa/client's index exports FileClientState (then: import it from '@federa/client').
 import { FileClientState } from '../../../client/src/node-client-state.js';
 import { parseConfig } from '../config/index.js';
@@ -27,38 +28,50 @@ test('the default state file sits beside the key file', () => {
   assert.equal(defaultStateFile('keys/site.pem'), 'keys/site.pem.state');
 });
 
-test('`federa client` keeps its SCAFFOLD control variate in its state file (default beside the key); --no-state keeps none', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'federa-cli-state-'));
-  const config = parseConfig(
-    {
-      name: 'cli-state',
-      seed: 3,
-      rounds: 2,
-      data: { dataset: 'mnist', partition: 'iid', clients: 2, testSubset: 100 },
-      model: 'mlp2nn',
-      strategy: { name: 'scaffold', fraction: 1 },
-      client: { epochs: 1, batchSize: 20, lr: 0.05 },
-    },
-    'test',
-  );
+const config = parseConfig(
+  {
+    name: 'cli-state',
+    seed: 3,
+    rounds: 2,
+    data: { dataset: 'mnist', partition: 'iid', clients: 2, testSubset: 100 },
+    model: 'mlp2nn',
+    strategy: { name: 'scaffold', fraction: 1 },
+    client: { epochs: 1, batchSize: 20, lr: 0.05 },
+  },
+  'test',
+);
+const TOKENS = ['tok-site-0000', 'tok-site-1111'];
+
+/** `federa server` with `config` on a free port, its database in `dir`. */
+async function serve(dir: string, log: (l: string) => void): Promise<{ url: string; done: Promise<void> }> {
   const port = await freePort();
+  const done = serverCommand(config, {
+    db: join(dir, 'net.sqlite'),
+    port,
+    host: '127.0.0.1',
+    tokens: TOKENS,
+    minClients: 2,
+    chunkMb: 0.25,
+    log,
+  });
+  return { url: `ws://127.0.0.1:${port}/ws`, done };
+}
+
+function bits(w: Weights): Uint8Array {
+  return new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
+}
+
+test('a `federa client` restarted mid-run (SCAFFOLD) ends with the c_i of one that never stopped, bit for bit', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'federa-cli-state-'));
   const lines: string[] = [];
   const log = (l: string) => lines.push(l);
   try {
-    const server = serverCommand(config, {
-      db: join(dir, 'net.sqlite'),
-      port,
-      host: '127.0.0.1',
-      tokens: ['tok-site-0000', 'tok-site-1111'],
-      minClients: 2,
-      chunkMb: 0.25,
-      log,
-    });
-    const url = `ws://127.0.0.1:${port}/ws`;
-    const clients = [0, 1].map((k) =>
+    // 1. Uninterrupted: site 0 keeps its state beside its key (the default), site 1 in memory.
+    const a = await serve(join(dir, 'a'), log);
+    const steady = [0, 1].map((k) =>
       clientCommand({
-        server: url,
-        token: k === 0 ? 'tok-site-0000' : 'tok-site-1111',
+        server: a.url,
+        token: TOKENS[k] as string,
         data: 'mnist',
         shard: `${k}/2`,
         seed: 3,
@@ -68,22 +81,68 @@ test('`federa client` keeps its SCAFFOLD control variate in its state file (defa
         log,
       }),
     );
-    await server;
-    await Promise.all(clients);
+    await a.done;
+    await Promise.all(steady);
     const path = join(dir, 'k0.state');
     assert.ok(lines.some((l) => l.includes(`state ${path}`)));
     assert.ok(lines.some((l) => l.includes('state in memory')));
     assert.equal(existsSync(join(dir, 'k1.state')), false, '--no-state writes no file');
     const state = FileClientState.open(path);
     assert.deepEqual(state.keys(), [SCAFFOLD_STATE_KEY]);
-    const ci = state.get(SCAFFOLD_STATE_KEY);
-    assert.ok(ci);
+    const want = state.get(SCAFFOLD_STATE_KEY);
+    assert.ok(want);
     assert.deepEqual(
-      ci.specs.map((s) => s.shape),
+      want.specs.map((s) => s.shape),
       [[784, 200], [200], [200, 200], [200], [200, 10], [10]],
       "c_i has mlp2nn's layout",
     );
-    assert.ok(ci.norm() > 0 && Number.isFinite(ci.norm()));
+    assert.ok(want.norm() > 0 && Number.isFinite(want.norm()));
+
+    // 2. The same run, but site 0's process dies when round 2's task arrives, and a new one
+    //    (same key, same state file) takes the task over when the server sends it again.
+    const b = await serve(join(dir, 'b'), log);
+    const site1 = clientCommand({
+      server: b.url,
+      token: TOKENS[1] as string,
+      data: 'mnist',
+      shard: '1/2',
+      seed: 3,
+      maxSamples: 40,
+      identity: join(dir, 'b1.key.json'),
+      state: false,
+      log,
+    });
+    const data = await loadShard({ dataset: 'mnist', shard: 0, of: 2, seed: 3, maxSamples: 40 });
+    const site0 = (onEvent?: (e: ClientEvent) => void) =>
+      createNodeClient({
+        url: b.url,
+        name: 'shard-0-of-2',
+        token: TOKENS[0] as string,
+        data,
+        identityFile: join(dir, 'b0.key.json'),
+        stateFile: join(dir, 'b0.state'),
+        ...(onEvent ? { onEvent } : {}),
+      });
+    let rounds: number[] = [];
+    const first = await site0((e) => {
+      if (e.type !== 'task') return;
+      rounds.push(e.round);
+      if (e.round === 2) first.stop();
+    });
+    first.start();
+    assert.equal(await first.finished, 'stopped');
+    assert.deepEqual(rounds, [1, 2]);
+    rounds = [];
+    const second = await site0((e) => {
+      if (e.type === 'task') rounds.push(e.round);
+    });
+    second.start();
+    await b.done;
+    await Promise.all([second.finished, site1]);
+    assert.deepEqual(rounds, [2], 'the restarted process trained round 2 only');
+    const got = FileClientState.open(join(dir, 'b0.state')).get(SCAFFOLD_STATE_KEY);
+    assert.ok(got);
+    assert.deepEqual(bits(got), bits(want));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
