@@ -127,25 +127,34 @@ test('reopening after a crash mid-write: the leftover .tmp is removed and the la
   assert.equal(existsSync(`${path}.tmp`), false, 'a write leaves no .tmp behind');
 });
 
-test('batch defers the writes of a task to one write when it settles, even when it throws', async () => {
+test('hold keeps changes in memory until flush writes them in one write', () => {
   const path = fresh();
   const s = FileClientState.open(path);
   const w = random([{ name: 'w', shape: [3] }], 7);
-  await s.batch(async () => {
-    s.set('a', w);
-    s.set('b', w);
-    assert.equal(existsSync(path), false, 'nothing written inside the batch');
-    assert.deepEqual(s.keys(), ['a', 'b'], 'but the state reads its own writes');
-  });
+  s.hold();
+  s.set('a', w);
+  s.set('b', w);
+  assert.equal(existsSync(path), false, 'nothing written while held');
+  assert.deepEqual(s.keys(), ['a', 'b'], 'but the state reads its own writes');
+  assert.equal(s.pending, true);
+  s.flush();
+  assert.equal(s.pending, false);
   assert.deepEqual(FileClientState.open(path).keys(), ['a', 'b']);
-  await assert.rejects(
-    s.batch(async () => {
-      s.delete('a');
-      throw new Error('training failed');
-    }),
-    /training failed/,
-  );
+  // A crash while held: the file keeps the state from before the hold.
+  s.hold();
+  s.delete('a');
+  s.set('b', random([{ name: 'w', shape: [3] }], 70));
+  const reopened = FileClientState.open(path);
+  assert.deepEqual(reopened.keys(), ['a', 'b']);
+  assertSame(reopened.get('b'), w);
+  s.flush();
   assert.deepEqual(FileClientState.open(path).keys(), ['b']);
+  s.set('c', w); // after flush, writes go straight to disk again
+  assert.deepEqual(FileClientState.open(path).keys(), ['b', 'c']);
+  const before = readFileSync(path);
+  s.hold();
+  s.flush();
+  assert.deepEqual(readFileSync(path), before, 'a flush with nothing held writes nothing new');
 });
 
 test("bindRun: an unbound state is adopted, another run's entries are dropped, an empty run id forgets the run", () => {

@@ -22,7 +22,7 @@ interface IndexEntry {
  * A ClientState kept in one file, so that a networked client that restarts keeps its memory
  * (SCAFFOLD's c_i, Ditto's v_k, FedPer's head, an error-feedback residual). Node only.
  *
- * Every `set`/`delete` (or every `batch`, see there) rewrites the whole file atomically:
+ * Every `set`/`delete` (or every `flush` after a `hold`) rewrites the whole file atomically:
  * it writes `<path>.tmp`, fsyncs it, renames it over `<path>` and fsyncs the folder, so a
  * crash leaves the old state or the new one, never a torn file; `open` removes a leftover
  * `<path>.tmp`. Values are snapshots: `set` encodes the value when it is called and `get`
@@ -53,7 +53,7 @@ export class FileClientState implements ClientState {
   /** Encoded value of each key, in insertion order. */
   private entries: Map<string, Uint8Array>;
   private runId: string | undefined;
-  private deferred = 0;
+  private held = false;
   private dirty = false;
   /** Whether `path` holds this state (false until the first write of a new one). */
   private onDisk: boolean;
@@ -163,25 +163,31 @@ export class FileClientState implements ClientState {
   }
 
   /**
-   * Runs `fn` with writes deferred: the sets and deletes it makes land on disk in one write
-   * when it settles (resolves or throws), so one task's changes arrive together or not at all.
-   * Batches may nest or overlap; the write happens when the last one settles.
+   * Keeps the sets and deletes from now on in memory only (reads see them) until `flush`
+   * writes them, in one write. A networked client holds a training task's changes until the
+   * server has accepted its reply: a process that dies before then restarts from the state
+   * the task started from, and the task the server sends again gives the same reply.
    *
    * @example
-   * const res = await state.batch(() => client.train(ins)); // Ditto + FedPer keys: one write
+   * state.hold(); const res = await client.train(ins); await send(res); state.flush();
    */
-  async batch<T>(fn: () => T | Promise<T>): Promise<T> {
-    this.deferred++;
-    try {
-      return await fn();
-    } finally {
-      this.deferred--;
-      if (this.deferred === 0 && this.dirty) this.commit(this.entries);
-    }
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Writes what was set or deleted since `hold` (nothing when nothing changed) and stops holding. */
+  flush(): void {
+    this.held = false;
+    if (this.dirty) this.commit(this.entries);
+  }
+
+  /** Whether changes are held in memory, not yet written (see `hold`). */
+  get pending(): boolean {
+    return this.dirty;
   }
 
   private commit(next: Map<string, Uint8Array>): void {
-    if (this.deferred > 0) {
+    if (this.held) {
       this.entries = next;
       this.dirty = true;
       return;

@@ -20,7 +20,8 @@ export interface NodeClientOptions {
   /**
    * A file keeping this client's state across restarts (SCAFFOLD's c_i, Ditto's and FedPer's
    * personal models; see FileClientState): read when the client is created (E_STATE_FILE if
-   * it is corrupt), written atomically after every training task that changes it. The state
+   * it is corrupt), written atomically once the server has accepted the reply of a training
+   * task that changed it (a crash before then retrains the task from the old state). The state
    * is tied to the server's run: a file from another run is emptied when a Welcome names the
    * new run. Default: none, the state lives in memory and a restarted process starts it afresh.
    */
@@ -62,6 +63,7 @@ export async function createNodeClient(o: NodeClientOptions): Promise<FederaClie
     onEvent: (e) => {
       const runId = eventRunId(e);
       if (runId !== undefined) bind(runId);
+      if (e.type === 'accepted' && state instanceof FileClientState) state.flush();
       o.onEvent?.(e);
     },
     client: async (welcome) => {
@@ -79,11 +81,18 @@ export async function createNodeClient(o: NodeClientOptions): Promise<FederaClie
   });
 }
 
-/** `client`, whose training tasks each write a FileClientState once (see `batch`). */
+/**
+ * `client`, whose training tasks hold their FileClientState changes in memory (see `hold`)
+ * until the server accepts a reply, so that the task the server sends again after a crash
+ * is trained from the state it first started from.
+ */
 function withState(client: Client, state: ClientState): Client {
   if (!(state instanceof FileClientState)) return client;
   return {
-    train: (ins) => state.batch(() => client.train(ins)),
+    train: (ins) => {
+      state.hold();
+      return client.train(ins);
+    },
     evaluate: (ins) => client.evaluate(ins),
   };
 }

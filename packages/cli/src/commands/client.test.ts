@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,11 +57,64 @@ async function serve(dir: string, log: (l: string) => void): Promise<{ url: stri
   return { url: `ws://127.0.0.1:${port}/ws`, done };
 }
 
+/**
+ * Runs `config` with site 1 steady and site 0 (state file `<dir>/0.state`) stopped at the
+ * first event `stop` accepts, then started again as a new process. Returns the rounds each
+ * of site 0's processes started and its c_i at the end.
+ */
+async function restartedRun(
+  dir: string,
+  stop: (e: ClientEvent) => boolean,
+  log: (l: string) => void,
+): Promise<{ before: number[]; after: number[]; ci: Weights }> {
+  await mkdir(dir, { recursive: true });
+  const server = await serve(dir, log);
+  const site1 = clientCommand({
+    server: server.url,
+    token: TOKENS[1] as string,
+    data: 'mnist',
+    shard: '1/2',
+    seed: 3,
+    maxSamples: 40,
+    identity: join(dir, '1.key.json'),
+    state: false,
+    log,
+  });
+  const data = await loadShard({ dataset: 'mnist', shard: 0, of: 2, seed: 3, maxSamples: 40 });
+  const site0 = (onEvent: (e: ClientEvent) => void) =>
+    createNodeClient({
+      url: server.url,
+      name: 'shard-0-of-2',
+      token: TOKENS[0] as string,
+      data,
+      identityFile: join(dir, '0.key.json'),
+      stateFile: join(dir, '0.state'),
+      onEvent,
+    });
+  const before: number[] = [];
+  const first = await site0((e) => {
+    if (e.type === 'task') before.push(e.round);
+    if (stop(e)) first.stop();
+  });
+  first.start();
+  assert.equal(await first.finished, 'stopped');
+  const after: number[] = [];
+  const second = await site0((e) => {
+    if (e.type === 'task') after.push(e.round);
+  });
+  second.start();
+  await server.done;
+  await Promise.all([second.finished, site1]);
+  const ci = FileClientState.open(join(dir, '0.state')).get(SCAFFOLD_STATE_KEY);
+  assert.ok(ci);
+  return { before, after, ci };
+}
+
 function bits(w: Weights): Uint8Array {
   return new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
 }
 
-test('a `federa client` restarted mid-run (SCAFFOLD) ends with the c_i of one that never stopped, bit for bit', async () => {
+test('a `federa client` restarted mid-run (SCAFFOLD), even after training before its reply left, ends with the c_i of one that never stopped', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'federa-cli-state-'));
   const lines: string[] = [];
   const log = (l: string) => lines.push(l);
@@ -100,49 +153,17 @@ test('a `federa client` restarted mid-run (SCAFFOLD) ends with the c_i of one th
 
     // 2. The same run, but site 0's process dies when round 2's task arrives, and a new one
     //    (same key, same state file) takes the task over when the server sends it again.
-    const b = await serve(join(dir, 'b'), log);
-    const site1 = clientCommand({
-      server: b.url,
-      token: TOKENS[1] as string,
-      data: 'mnist',
-      shard: '1/2',
-      seed: 3,
-      maxSamples: 40,
-      identity: join(dir, 'b1.key.json'),
-      state: false,
-      log,
-    });
-    const data = await loadShard({ dataset: 'mnist', shard: 0, of: 2, seed: 3, maxSamples: 40 });
-    const site0 = (onEvent?: (e: ClientEvent) => void) =>
-      createNodeClient({
-        url: b.url,
-        name: 'shard-0-of-2',
-        token: TOKENS[0] as string,
-        data,
-        identityFile: join(dir, 'b0.key.json'),
-        stateFile: join(dir, 'b0.state'),
-        ...(onEvent ? { onEvent } : {}),
-      });
-    let rounds: number[] = [];
-    const first = await site0((e) => {
-      if (e.type !== 'task') return;
-      rounds.push(e.round);
-      if (e.round === 2) first.stop();
-    });
-    first.start();
-    assert.equal(await first.finished, 'stopped');
-    assert.deepEqual(rounds, [1, 2]);
-    rounds = [];
-    const second = await site0((e) => {
-      if (e.type === 'task') rounds.push(e.round);
-    });
-    second.start();
-    await b.done;
-    await Promise.all([second.finished, site1]);
-    assert.deepEqual(rounds, [2], 'the restarted process trained round 2 only');
-    const got = FileClientState.open(join(dir, 'b0.state')).get(SCAFFOLD_STATE_KEY);
-    assert.ok(got);
-    assert.deepEqual(bits(got), bits(want));
+    const restart = await restartedRun(join(dir, 'b'), (e) => e.type === 'task' && e.round === 2, log);
+    assert.deepEqual(restart.before, [1, 2]);
+    assert.deepEqual(restart.after, [2], 'the restarted process trained round 2 only');
+    assert.deepEqual(bits(restart.ci), bits(want));
+
+    // 3. It dies after training round 1, before the server got the reply: its changes were
+    //    held until an ack, so the task sent again trains from the state it first started from.
+    const crash = await restartedRun(join(dir, 'c'), (e) => e.type === 'replied' && e.round === 1, log);
+    assert.deepEqual(crash.before, [1]);
+    assert.deepEqual(crash.after, [1, 2], 'round 1 is trained again, once');
+    assert.deepEqual(bits(crash.ci), bits(want));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
