@@ -12,6 +12,8 @@ const CRC_BYTES = 4;
 const FIX =
   "delete the file to start this client's state afresh (SCAFFOLD's c_i and personal models restart from zero)";
 
+const PERMS = `check the file's and its folder's permissions, or ${FIX}`;
+
 /** One entry of the JSON index: the state key and the length of its codec message. */
 interface IndexEntry {
   readonly key: string;
@@ -26,7 +28,8 @@ interface IndexEntry {
  * it writes `<path>.tmp`, fsyncs it, renames it over `<path>` and fsyncs the folder, so a
  * crash leaves the old state or the new one, never a torn file; `open` removes a leftover
  * `<path>.tmp`. Values are snapshots: `set` encodes the value when it is called and `get`
- * decodes a fresh copy, so what is read is always what is on disk. One process per file.
+ * decodes a fresh copy, so mutating either never changes the state behind its back. One
+ * process per file (nothing locks it).
  *
  * File format, version 1 (integers little-endian):
  * ```
@@ -83,14 +86,15 @@ export class FileClientState implements ClientState {
     try {
       unlinkSync(`${path}.tmp`);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw stateError(path, `'${path}.tmp' cannot be removed`, e);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw stateError(path, `cannot be opened: its leftover '${path}.tmp' cannot be removed`, e, PERMS);
     }
     let bytes: Uint8Array;
     try {
       bytes = readFileSync(path);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return new FileClientState(path, new Map(), undefined, false);
-      throw stateError(path, 'cannot be read', e);
+      throw stateError(path, 'cannot be read', e, PERMS);
     }
     const { run, entries } = parseStateFile(path, bytes);
     return new FileClientState(path, entries, run, true);
@@ -140,7 +144,7 @@ export class FileClientState implements ClientState {
   }
 
   /**
-   * Ties the state to the server run it is used in (`runId` as the server's Welcome says).
+   * Ties the state to the server run it is used in (as a Welcome or a task names it: `eventRunId`).
    * A state not bound yet adopts `runId` with its entries. When the file was bound to another
    * run, its entries belong to that run (a control variate of another run would bias this
    * one): they are all dropped and returned. An empty `runId` (the server has no run open
@@ -348,9 +352,9 @@ function writeAtomic(path: string, bytes: Uint8Array): void {
   }
 }
 
-function stateError(path: string, what: string, cause?: unknown): FederaError {
+function stateError(path: string, what: string, cause?: unknown, fix = FIX): FederaError {
   const why = cause instanceof Error ? `: ${cause.message}` : '';
-  return new FederaError('E_STATE_FILE', `client state file '${path}' ${what}${why}`, FIX);
+  return new FederaError('E_STATE_FILE', `client state file '${path}' ${what}${why}`, fix);
 }
 
 function align4(n: number): number {
