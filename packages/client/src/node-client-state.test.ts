@@ -15,7 +15,7 @@ import {
   Weights,
   withControl,
 } from '@federa/core';
-import { eventRunId, FileClientState } from './node-client-state.js';
+import { eventRunId, FileClientState, runBinder } from './node-client-state.js';
 import type { ClientEvent } from './runtime.js';
 
 const root = mkdtempSync(join(tmpdir(), 'federa-state-'));
@@ -193,6 +193,55 @@ test('eventRunId reads the run of a Welcome and of a task that carries one', () 
   assert.equal(eventRunId({ type: 'task', round: 1, kind: 'train' }), undefined);
   assert.equal(eventRunId({ type: 'task', round: 1, kind: 'train', runId: 'run-8' } as ClientEvent), 'run-8');
   assert.equal(eventRunId({ type: 'accepted', taskId: 't' }), undefined);
+});
+
+test('runBinder binds the state to the run that Welcomes and tasks name, before a task uses it', () => {
+  const welcome = (runId: string): ClientEvent => ({
+    type: 'connected',
+    welcome: { clientId: 'a', runId, model: undefined },
+  });
+  const task = { type: 'task', round: 1, kind: 'train' } as const;
+  const w = random([{ name: 'w', shape: [2] }], 15);
+  const stale = () => {
+    const path = fresh();
+    const s = FileClientState.open(path);
+    s.bindRun('old');
+    s.set('scaffold/ci', w);
+    return { path, s };
+  };
+  const drops: string[] = [];
+  const onDropped = (run: string, keys: readonly string[]) => drops.push(`${run}:${keys.join()}`);
+
+  // A Welcome naming a new run drops the old run's entries; naming the same run keeps them.
+  let { path, s } = stale();
+  let on = runBinder(s, onDropped);
+  on(welcome('old'));
+  assert.deepEqual(s.keys(), ['scaffold/ci']);
+  on(welcome('new'));
+  assert.deepEqual(FileClientState.open(path).keys(), []);
+  assert.deepEqual(drops, ['new:scaffold/ci']);
+
+  // No run named at Welcome, then a task naming one: exact.
+  ({ path, s } = stale());
+  on = runBinder(s, onDropped);
+  on(welcome(''));
+  assert.equal(s.run, 'old', 'an unnamed Welcome alone changes nothing');
+  on({ ...task, runId: 'new' } as ClientEvent);
+  assert.deepEqual(s.keys(), []);
+  assert.equal(FileClientState.open(path).run, 'new');
+
+  // No run named at Welcome nor in the task: the state forgets its run, and what it learns
+  // then is adopted (not dropped) when a later Welcome names the run.
+  ({ path, s } = stale());
+  on = runBinder(s, onDropped);
+  on(welcome(''));
+  on(task);
+  assert.equal(s.run, undefined);
+  s.set('scaffold/ci', w.clone().scale(2));
+  on(welcome('new'));
+  assert.deepEqual(FileClientState.open(path).keys(), ['scaffold/ci']);
+  assert.equal(FileClientState.open(path).run, 'new');
+  assert.equal(drops.length, 2);
 });
 
 /** Builds a valid file with the given index JSON text and payload, checksummed. */

@@ -216,6 +216,38 @@ export function eventRunId(e: ClientEvent): string | undefined {
   return undefined;
 }
 
+/**
+ * A client's event handler that keeps `state` bound to the server's run (`bindRun`), before
+ * any task uses it: a run named by a Welcome or a task binds it (dropping another run's
+ * entries, reported to `onDropped`). A Welcome naming no run (the server has none open yet)
+ * changes nothing by itself; if the next task names none either, the state forgets its run,
+ * so what it learns in this unnamed run is adopted, not dropped, when a later Welcome names it.
+ *
+ * @example
+ * const onEvent = runBinder(state, (run, keys) => log(`dropped ${keys} of another run`));
+ */
+export function runBinder(
+  state: FileClientState,
+  onDropped?: (runId: string, keys: readonly string[]) => void,
+): (e: ClientEvent) => void {
+  let unnamed = false;
+  const bind = (runId: string) => {
+    unnamed = false;
+    const dropped = state.bindRun(runId);
+    if (dropped.length) onDropped?.(runId, dropped);
+  };
+  return (e) => {
+    const runId = eventRunId(e);
+    if (e.type === 'connected') {
+      if (runId) bind(runId);
+      else unnamed = true;
+    } else if (e.type === 'task') {
+      if (runId) bind(runId);
+      else if (unnamed) bind('');
+    }
+  };
+}
+
 /** The file's bytes for `entries` (see the format in FileClientState's doc). */
 function serialize(entries: Map<string, Uint8Array>, run: string | undefined): Uint8Array {
   const index: IndexEntry[] = [...entries].map(([key, b]) => ({ key, bytes: b.length }));

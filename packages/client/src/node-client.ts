@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Client, type ClientState, FederaError, type LabeledData, MemoryClientState } from '@federa/core';
 import { createModel, type ModelName, setupBackend, TfjsClient, TfjsModelAdapter } from '@federa/tfjs';
-import { eventRunId, FileClientState } from './node-client-state.js';
+import { FileClientState, runBinder } from './node-client-state.js';
 import { nodeSocketFactory } from './node-socket.js';
 import { exportIdentity, generateIdentity, type Identity, importIdentity } from './protocol/signing.js';
 import { type ClientEvent, FederaClient } from './runtime.js';
@@ -22,8 +22,9 @@ export interface NodeClientOptions {
    * personal models; see FileClientState): read when the client is created (E_STATE_FILE if
    * it is corrupt), written atomically once the server has accepted the reply of a training
    * task that changed it (a crash before then retrains the task from the old state). The state
-   * is tied to the server's run: a file from another run is emptied when a Welcome names the
-   * new run. Default: none, the state lives in memory and a restarted process starts it afresh.
+   * is tied to the server's run (`runBinder`): a file from another run is emptied when a
+   * Welcome (or a task) names the new run. Default: none, the state lives in memory and a
+   * restarted process starts it afresh.
    */
   readonly stateFile?: string;
   /** Called when the state file held another run's entries and they were dropped. */
@@ -45,11 +46,7 @@ export interface NodeClientOptions {
 export async function createNodeClient(o: NodeClientOptions): Promise<FederaClient> {
   // Opened first, so that a corrupt state file stops the client before it connects.
   const state = o.stateFile ? FileClientState.open(o.stateFile) : new MemoryClientState();
-  const bind = (runId: string) => {
-    if (!(state instanceof FileClientState)) return;
-    const dropped = state.bindRun(runId);
-    if (dropped.length) o.onStateDropped?.(runId, dropped);
-  };
+  const bind = state instanceof FileClientState ? runBinder(state, o.onStateDropped) : () => {};
   const identity =
     o.identity ?? (o.identityFile ? await loadOrCreateIdentity(o.identityFile) : await generateIdentity());
   return new FederaClient({
@@ -61,13 +58,12 @@ export async function createNodeClient(o: NodeClientOptions): Promise<FederaClie
     ...(o.token ? { token: o.token } : {}),
     ...(o.backoff ? { backoff: o.backoff } : {}),
     onEvent: (e) => {
-      const runId = eventRunId(e);
-      if (runId !== undefined) bind(runId);
+      bind(e);
       if (e.type === 'accepted' && state instanceof FileClientState) state.flush();
       o.onEvent?.(e);
     },
     client: async (welcome) => {
-      bind(welcome.runId);
+      bind({ type: 'connected', welcome });
       if (!welcome.model)
         throw new FederaError(
           'E_CONFIG',
