@@ -190,8 +190,8 @@ test('eventRunId reads the run of a Welcome and of a task that carries one', () 
   });
   assert.equal(eventRunId(welcome('run-7')), 'run-7');
   assert.equal(eventRunId(welcome('')), '');
-  assert.equal(eventRunId({ type: 'task', round: 1, kind: 'train' }), undefined);
-  assert.equal(eventRunId({ type: 'task', round: 1, kind: 'train', runId: 'run-8' } as ClientEvent), 'run-8');
+  assert.equal(eventRunId({ type: 'task', runId: '', round: 1, kind: 'train' }), '');
+  assert.equal(eventRunId({ type: 'task', round: 1, kind: 'train', runId: 'run-8' }), 'run-8');
   assert.equal(eventRunId({ type: 'accepted', taskId: 't' }), undefined);
 });
 
@@ -200,7 +200,7 @@ test('runBinder binds the state to the run that Welcomes and tasks name, before 
     type: 'connected',
     welcome: { clientId: 'a', runId, model: undefined },
   });
-  const task = { type: 'task', round: 1, kind: 'train' } as const;
+  const task = { type: 'task', runId: '', round: 1, kind: 'train' } as const;
   const w = random([{ name: 'w', shape: [2] }], 15);
   const stale = () => {
     const path = fresh();

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { type Client, type ClientState, FederaError, type LabeledData, MemoryClientState } from '@federa/core';
 import { createModel, type ModelName, setupBackend, TfjsClient, TfjsModelAdapter } from '@federa/tfjs';
 import { FileClientState, runBinder } from './node-client-state.js';
+import { nodeSecAggCrypto } from './node-secagg-crypto.js';
 import { nodeSocketFactory } from './node-socket.js';
 import { exportIdentity, generateIdentity, type Identity, importIdentity } from './protocol/signing.js';
 import { type ClientEvent, FederaClient } from './runtime.js';
@@ -55,6 +56,7 @@ export async function createNodeClient(o: NodeClientOptions): Promise<FederaClie
     identity,
     numExamples: o.data.y.length,
     socket: nodeSocketFactory(o.ca ? { ca: o.ca } : {}),
+    secAggCrypto: nodeSecAggCrypto,
     ...(o.token ? { token: o.token } : {}),
     ...(o.backoff ? { backoff: o.backoff } : {}),
     onEvent: (e) => {

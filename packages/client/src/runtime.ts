@@ -27,7 +27,12 @@ export interface WelcomeInfo {
 /** What a FederaClient reports as it works (for logs and UIs). */
 export type ClientEvent =
   | { readonly type: 'connected'; readonly welcome: WelcomeInfo }
-  | { readonly type: 'task'; readonly round: number; readonly kind: 'train' | 'evaluate' | 'secagg' }
+  | {
+      readonly type: 'task';
+      readonly runId: string;
+      readonly round: number;
+      readonly kind: 'train' | 'evaluate' | 'secagg';
+    }
   | {
       readonly type: 'replied';
       readonly round: number;
@@ -270,7 +275,7 @@ export class FederaClient {
       let r = this.results.get(t.taskId);
       if (!r) {
         const kind = taskKindName(t.kind);
-        this.emit({ type: 'task', round: t.round, kind });
+        this.emit({ type: 'task', runId: t.runId, round: t.round, kind });
         const weights = t.kind === TaskKind.SECAGG ? undefined : await this.fetchWeights(ws, t);
         r = await this.work(t, weights);
         this.results.set(t.taskId, r);

@@ -5,10 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { type ClientEvent, createNodeClient, loadShard } from '@federa/client';
+import { type ClientEvent, createNodeClient, FileClientState, loadShard } from '@federa/client';
 import { SCAFFOLD_STATE_KEY, type Weights } from '@federa/core';
-// Until @federa/client's index exports FileClientState (then: import it from '@federa/client').
-import { FileClientState } from '../../../client/src/node-client-state.js';
 import { parseConfig } from '../config/index.js';
 import { clientCommand, defaultStateFile } from './client.js';
 import { serverCommand } from './server.js';
