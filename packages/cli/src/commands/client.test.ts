@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,15 +9,7 @@ import { SCAFFOLD_STATE_KEY, type Weights } from '@federa/core';
 import { parseConfig } from '../config/index.js';
 import { clientCommand, defaultStateFile } from './client.js';
 import { serverCommand } from './server.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './testing.js';
 
 test('the default state file sits beside the key file', () => {
   assert.equal(defaultStateFile('.federa-shard-0-of-4.key.json'), '.federa-shard-0-of-4.state');

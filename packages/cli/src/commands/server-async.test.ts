@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,17 +8,7 @@ import { SqliteStore } from '@federa/server';
 import { Command } from 'commander';
 import { parseConfig } from '../config/index.js';
 import { registerAuditCommand } from './audit.js';
-import { clientCommand } from './client.js';
-import { serverCommand } from './server.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { serveWithClients } from './testing.js';
 
 test('`federa server` with strategy fedbuff trains asynchronously over the network: one stored, audited record per model version', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'federa-cli-async-'));
@@ -36,30 +25,14 @@ test('`federa server` with strategy fedbuff trains asynchronously over the netwo
     },
     'test',
   );
-  const db = join(dir, 'buff.sqlite');
-  const port = await freePort();
-  const tokens = ['tok-a-000000', 'tok-b-111111', 'tok-c-222222'];
-  const lines: string[] = [];
-  const log = (l: string) => lines.push(l);
   try {
-    const server = serverCommand(config, { db, port, host: '127.0.0.1', tokens, minClients: 3, chunkMb: 0.25, log });
-    const clients = [0, 1, 2].map((k) =>
-      clientCommand({
-        server: `ws://127.0.0.1:${port}/ws`,
-        token: tokens[k] as string,
-        data: 'mnist',
-        shard: `${k}/3`,
-        seed: 3,
-        maxSamples: 60,
-        identity: join(dir, `k${k}.json`),
-        log,
-      }),
-    );
-    await server;
-    await Promise.all(clients);
+    const { lines, db, runId } = await serveWithClients(config, {
+      dir,
+      tokens: ['tok-a-000000', 'tok-b-111111', 'tok-c-222222'],
+      db: 'buff.sqlite',
+    });
     assert.ok(lines.some((l) => /fedbuff, to version 3, 3 clients at once/.test(l)));
     assert.ok(lines.some((l) => /: versions at version 3, accuracy/.test(l)));
-    const runId = (lines.find((l) => l.startsWith('starting run ')) ?? '').split(' ')[2] as string;
     const store = SqliteStore.open(db);
     const records = (await store.rounds(runId)) as AsyncRecord[];
     const audit = await store.auditRows();

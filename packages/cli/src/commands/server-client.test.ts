@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -8,17 +7,7 @@ import { SqliteStore } from '@federa/server';
 import { Command } from 'commander';
 import { parseConfig } from '../config/index.js';
 import { registerAuditCommand } from './audit.js';
-import { clientCommand } from './client.js';
-import { serverCommand } from './server.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { serveWithClients } from './testing.js';
 
 test('`federa server` and two `federa client`s train a config over the network and record it in SQLite', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'federa-cli-net-'));
@@ -34,39 +23,14 @@ test('`federa server` and two `federa client`s train a config over the network a
     },
     'test',
   );
-  const db = join(dir, 'net.sqlite');
-  const port = await freePort();
-  const lines: string[] = [];
-  const log = (l: string) => lines.push(l);
   try {
-    const server = serverCommand(config, {
-      db,
-      port,
-      host: '127.0.0.1',
+    const { lines, db, runId } = await serveWithClients(config, {
+      dir,
       tokens: ['tok-site-0000', 'tok-site-1111'],
-      minClients: 2,
-      chunkMb: 0.25,
-      log,
+      db: 'net.sqlite',
     });
-    const url = `ws://127.0.0.1:${port}/ws`;
-    // No wait for the server: clients retry with backoff until it listens.
-    const clients = [0, 1].map((k) =>
-      clientCommand({
-        server: url,
-        token: k === 0 ? 'tok-site-0000' : 'tok-site-1111',
-        data: 'mnist',
-        shard: `${k}/2`,
-        seed: 2,
-        maxSamples: 60,
-        identity: join(dir, `k${k}.json`),
-        log,
-      }),
-    );
-    await server;
-    await Promise.all(clients);
     const store = SqliteStore.open(db);
     assert.equal((await store.auditRows()).length, 2, 'each round is in the audit chain');
-    const runId = (lines.find((l) => l.startsWith('starting run ')) ?? '').split(' ')[2] as string;
     const rounds = await store.rounds(runId);
     assert.deepEqual(
       (await store.clients()).map((c) => c.id),

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SqliteStore } from '@federa/server';
 import { parseConfig } from '../config/index.js';
-import { clientCommand } from './client.js';
 import { serverCommand } from './server.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { serveWithClients } from './testing.js';
 
 /** `federa server` plus three `federa client`s on MNIST shards; the stored rounds and the log. */
 async function serve(secure: 'off' | 'secaggPlus') {
@@ -34,28 +24,11 @@ async function serve(secure: 'off' | 'secaggPlus') {
     },
     'test',
   );
-  const db = join(dir, 'runs.sqlite');
-  const port = await freePort();
-  const tokens = ['tok-a-000000', 'tok-b-111111', 'tok-c-222222'];
-  const lines: string[] = [];
-  const log = (l: string) => lines.push(l);
   try {
-    const server = serverCommand(config, { db, port, host: '127.0.0.1', tokens, minClients: 3, chunkMb: 0.25, log });
-    const clients = [0, 1, 2].map((k) =>
-      clientCommand({
-        server: `ws://127.0.0.1:${port}/ws`,
-        token: tokens[k] as string,
-        data: 'mnist',
-        shard: `${k}/3`,
-        seed: 4,
-        maxSamples: 60,
-        identity: join(dir, `k${k}.json`),
-        log,
-      }),
-    );
-    await server;
-    await Promise.all(clients);
-    const runId = (lines.find((l) => l.startsWith('starting run ')) ?? '').split(' ')[2] as string;
+    const { lines, db, runId } = await serveWithClients(config, {
+      dir,
+      tokens: ['tok-a-000000', 'tok-b-111111', 'tok-c-222222'],
+    });
     const store = SqliteStore.open(db);
     const rounds = await store.rounds(runId);
     await store.close();
