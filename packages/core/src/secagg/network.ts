@@ -2,6 +2,7 @@ import { errorInfo, FederaError } from '../errors.js';
 import type { Outcome } from '../messages.js';
 import type { Rng } from '../rng.js';
 import type { SecAggCrypto } from './crypto.js';
+import { maskedWeights, unmaskedMean } from './masked-weights.js';
 import type {
   AdvertiseKeysMessage,
   ForwardedSharesMessage,
@@ -110,15 +111,7 @@ export async function runSecAggSession(opts: SecAggSessionOptions): Promise<SecA
       serverMs += performance.now() - t0;
     }
   };
-  let cap = 1;
-  let w: number[] | undefined;
-  if (opts.weights) {
-    if (opts.weights.length !== ids.length || opts.weights.some((x) => !(x > 0 && Number.isFinite(x)))) {
-      throw new FederaError('E_ARG', `weights must be ${ids.length} positive finite numbers`);
-    }
-    cap = opts.maxWeight ?? Math.max(...opts.weights);
-    w = opts.weights.map((x) => Math.min(x / cap, 1));
-  }
+  const { w, cap } = maskedWeights(opts.weights, ids.length, opts.maxWeight);
   const server = time(
     () =>
       new SecAggServer({
@@ -193,10 +186,7 @@ export async function runSecAggSession(opts: SecAggSessionOptions): Promise<SecA
   const t0 = performance.now();
   const res = await server.finishUnmasking();
   serverMs += performance.now() - t0;
-  const sum = cap === 1 ? res.sum : res.sum.map((x) => x * cap);
-  const weightSum = res.weightSum * cap;
-  const mean = new Float32Array(sum.length);
-  for (let i = 0; i < sum.length; i++) mean[i] = sum[i]! / weightSum;
+  const { sum, weightSum, mean } = unmaskedMean(res, cap);
   return {
     ...res,
     sum,

@@ -2,6 +2,7 @@ import { FederaError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import { SecAggClient } from './client.js';
 import type { SecAggCrypto } from './crypto.js';
+import { maskedWeights, unmaskedMean } from './masked-weights.js';
 import { secAggMessageBytes } from './messages.js';
 import { SECAGG_PHASES, type SecAggPhase } from './params.js';
 import { type SecAggDpOptions, type SecAggResult, SecAggServer } from './server.js';
@@ -72,20 +73,7 @@ export async function runSecAggRound(opts: SecAggRoundOptions): Promise<SecAggRo
   if (ids.length !== n) throw new FederaError('E_ARG', `ids has ${ids.length} entries for ${n} vectors`);
   const m = opts.vectors[0]?.length ?? 0;
   if (opts.vectors.some((v) => v.length !== m)) throw new FederaError('E_SHAPE', 'SecAgg vectors differ in length');
-  let w: number[] | undefined;
-  let cap = 1;
-  if (opts.weights) {
-    if (opts.weights.length !== n || opts.weights.some((x) => !(x > 0 && Number.isFinite(x)))) {
-      throw new FederaError(
-        'E_ARG',
-        `weights must be ${n} positive finite numbers`,
-        'pass each client’s example count',
-      );
-    }
-    cap = opts.maxWeight ?? Math.max(...opts.weights);
-    if (!(cap > 0 && Number.isFinite(cap))) throw new FederaError('E_ARG', `maxWeight must be positive, got ${cap}`);
-    w = opts.weights.map((x) => Math.min(x / cap, 1));
-  }
+  const { w, cap } = maskedWeights(opts.weights, n, opts.maxWeight);
   const dropAt = new Map<string, number>();
   for (const d of opts.dropouts ?? []) {
     const at = SECAGG_PHASES.indexOf(d.phase);
@@ -176,10 +164,7 @@ export async function runSecAggRound(opts: SecAggRoundOptions): Promise<SecAggRo
   const res = await server.finishUnmasking();
   serverMs += performance.now() - t0;
 
-  const sum = cap === 1 ? res.sum : res.sum.map((x) => x * cap);
-  const weightSum = res.weightSum * cap;
-  const mean = new Float32Array(m);
-  for (let i = 0; i < m; i++) mean[i] = sum[i]! / weightSum;
+  const { sum, weightSum, mean } = unmaskedMean(res, cap);
   const times = [...clientTime.values()];
   return {
     ...res,
