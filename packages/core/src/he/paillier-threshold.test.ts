@@ -6,12 +6,15 @@ import { PaillierEncoder } from './paillier-encoder.js';
 import {
   combineDecryptionShares,
   combineDecryptionShareVectors,
+  combineVerifiedDecryptionShares,
   type DecryptionShare,
   decryptShare,
   decryptShareVector,
+  decryptShareWithProof,
   generateThresholdPaillier,
   randomSafePrime,
   ThresholdKeyShare,
+  verifyDecryptionShare,
 } from './paillier-threshold.js';
 
 const keys = generateThresholdPaillier({ bits: 256, parties: 5, threshold: 3, seed: 41 });
@@ -196,5 +199,36 @@ describe('threshold Paillier (Damgård–Jurik, t of ℓ)', () => {
       () => combineDecryptionShareVectors(keys, [partial[0], partial[1], short] as never),
       code('E_HE_LAYOUT'),
     );
+  });
+
+  it('proofs of correct decryption: honest shares verify, crafted ones are rejected and outvoted', async () => {
+    assert.ok(keys.verification);
+    const random = seededFill(9);
+    const c = pk.add(pk.encrypt(1000n), pk.encrypt(234n));
+    const proven = await Promise.all(shares.map((s) => decryptShareWithProof(s, c, random)));
+    for (const p of proven) assert.equal(await verifyDecryptionShare(keys, c, p), true);
+    const p1 = proven[1] as (typeof proven)[number];
+    // The (1 + N)^k shift that fools the plain combiner fails the proof.
+    const crafted = { ...p1, value: (p1.value * (1n + pk.n)) % pk.n2 };
+    assert.equal(await verifyDecryptionShare(keys, c, crafted), false);
+    // A correct share presented for another ciphertext, or under another party's index.
+    assert.equal(await verifyDecryptionShare(keys, pk.encrypt(1234n), p1), false);
+    assert.equal(await verifyDecryptionShare(keys, c, { ...p1, index: 3 }), false);
+    assert.equal(await verifyDecryptionShare(keys, c, { ...p1, proof: { e: p1.proof.e, z: p1.proof.z + 1n } }), false);
+    // With 4 shares, one crafted: the 3 valid ones still decrypt.
+    const four = [proven[0], crafted, proven[2], proven[3]] as typeof proven;
+    assert.equal(await combineVerifiedDecryptionShares(keys, c, four), 1234n);
+    // With only 3, one crafted: refused, naming the bad party.
+    await assert.rejects(
+      combineVerifiedDecryptionShares(keys, c, [proven[0], crafted, proven[2]] as typeof proven),
+      (e: unknown) => code('E_HE_THRESHOLD')(e) && /rejected \(bad proof\): 2/.test((e as Error).message),
+    );
+    await assert.rejects(
+      combineVerifiedDecryptionShares(keys, c, [p1, p1, proven[2]] as typeof proven),
+      code('E_HE_SHARE'),
+    );
+    // Proofs survive the share's JSON round trip (v travels with it).
+    const back = ThresholdKeyShare.fromJSON(JSON.parse(JSON.stringify((shares[4] as ThresholdKeyShare).toJSON())), pk);
+    assert.equal(await verifyDecryptionShare(keys, c, await decryptShareWithProof(back, c, random)), true);
   });
 });

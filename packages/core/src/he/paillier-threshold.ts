@@ -24,10 +24,12 @@ import type { PaillierCiphertextVector } from './paillier-vector.js';
  * combine to c′ = Π c_i^(2μ_i) = (1 + N)^(4Δ²·M) with the integer Lagrange coefficients
  * μ_i = Δ·Π_{j≠i} (−j)/(i−j), so M = L(c′)·(4Δ²)⁻¹ mod N.
  *
- * No zero-knowledge proofs of correct share decryption are made: parties are assumed
- * semi-honest. A random corruption of a share is detected (c′ ≢ 1 mod N, E_HE_CORRUPT);
- * a malicious party can still shift the result undetected (by multiplying its share by
- * (1 + N)^k).
+ * Plain shares (`decryptShare` / `combineDecryptionShares`) assume semi-honest parties: a
+ * random corruption is detected (c′ ≢ 1 mod N, E_HE_CORRUPT), but a malicious party can
+ * shift the result undetected by multiplying its share by (1 + N)^k. Proven shares
+ * (`decryptShareWithProof` / `combineVerifiedDecryptionShares`) carry a zero-knowledge proof
+ * of equal discrete logs against the dealer's verification keys v, v_i = v^(Δ·s_i): bad
+ * shares are dropped and any t good ones decrypt. The dealer is trusted in both cases.
  */
 
 /** Safe primes are searched with a sieve over the odd primes below this bound. */
@@ -91,6 +93,14 @@ export interface ThresholdPaillierParams {
   readonly parties: number;
   /** t: shares needed to decrypt. */
   readonly threshold: number;
+  /** Verification keys for checking proofs of correct decryption shares. */
+  readonly verification?: VerificationKeys;
+}
+
+/** v, a random square mod N², and v_i = v^(Δ·s_i) mod N² (keys[i − 1]) for every party i. */
+export interface VerificationKeys {
+  readonly v: bigint;
+  readonly keys: readonly bigint[];
 }
 
 /** JSON form of a threshold key share (keep it secret: it is part of the key). */
@@ -100,6 +110,8 @@ export interface ThresholdKeyShareJson {
   readonly parties: number;
   readonly threshold: number;
   readonly secret: string;
+  /** The verification base v (hex), when the dealer made verification keys. */
+  readonly v?: string;
 }
 
 /** One party's Shamir share s_i = f(i) of the decryption exponent d (index i is 1-based). */
@@ -114,6 +126,8 @@ export class ThresholdKeyShare implements ThresholdPaillierParams {
     readonly parties: number,
     readonly threshold: number,
     private readonly secret: bigint,
+    /** The verification base v, needed to prove decryption shares. */
+    readonly verificationBase?: bigint,
   ) {
     checkParams(parties, threshold);
     if (!(Number.isSafeInteger(index) && index >= 1 && index <= parties)) {
@@ -130,6 +144,7 @@ export class ThresholdKeyShare implements ThresholdPaillierParams {
       parties: this.parties,
       threshold: this.threshold,
       secret: this.secret.toString(16),
+      ...(this.verificationBase !== undefined ? { v: this.verificationBase.toString(16) } : {}),
     };
   }
 
@@ -144,12 +159,43 @@ export class ThresholdKeyShare implements ThresholdPaillierParams {
     const n = hex(json.n, 'n');
     const pk = publicKey ?? new PaillierPublicKey(n);
     if (pk.n !== n) throw new FederaError('E_HE_KEY', 'threshold key share was dealt for another public key');
-    return new ThresholdKeyShare(pk, json.index, json.parties, json.threshold, hex(json.secret, 'secret'));
+    const v = json.v === undefined ? undefined : hex(json.v, 'v');
+    return new ThresholdKeyShare(pk, json.index, json.parties, json.threshold, hex(json.secret, 'secret'), v);
   }
 
   /** c^(2Δ·s_i) mod N² (raw value; see `decryptShare`). */
   exponentiate(c: bigint): bigint {
     return modPow(c, 2n * this.delta * this.secret, this.publicKey.n2);
+  }
+
+  /**
+   * A non-interactive proof (Fiat–Shamir, SHA-256) that log_{c⁴}(value²) = log_v(v_i), i.e.
+   * that `value` = c^(2Δ·s_i) for the s_i behind this party's verification key.
+   */
+  async prove(c: bigint, value: bigint, random: RandomFill): Promise<ShareProof> {
+    const v = this.verificationBase;
+    if (v === undefined) {
+      throw new FederaError(
+        'E_HE_KEY',
+        'this key share has no verification base v',
+        'deal the keys with generateThresholdPaillier (verification keys are on by default)',
+      );
+    }
+    const n2 = this.publicKey.n2;
+    const x = this.delta * this.secret;
+    const r = randomBits(bitLength(x) + PROOF_HASH_BITS + PROOF_HIDING_BITS, random);
+    const u = modPow(c, 4n, n2);
+    const e = await challenge(
+      this.publicKey.n,
+      this.index,
+      v,
+      modPow(v, x, n2),
+      u,
+      (value * value) % n2,
+      modPow(u, r, n2),
+      modPow(v, r, n2),
+    );
+    return { e, z: r + e * x };
   }
 }
 
@@ -178,11 +224,14 @@ export interface ThresholdPaillierOptions {
   readonly seed?: number | string;
   /** Put DJN's hs in the public key for fast encryption (default true). */
   readonly djn?: boolean;
+  /** Make verification keys so parties can prove their decryption shares (default true). */
+  readonly verification?: boolean;
 }
 
 export interface ThresholdPaillierKeys extends ThresholdPaillierParams {
   /** shares[i] goes (secretly) to party i + 1. */
   readonly shares: ThresholdKeyShare[];
+  readonly verification?: VerificationKeys;
 }
 
 /**
@@ -223,13 +272,18 @@ export function generateThresholdPaillier(opts: ThresholdPaillierOptions): Thres
     hs = modPow(n - ((y * y) % n), n, n * n);
   }
   const publicKey = new PaillierPublicKey(n, hs, random);
+  const n2 = n * n;
+  const v = opts.verification === false ? undefined : modPow(randomUnit(n2, random), 2n, n2);
+  const delta = factorial(parties);
+  const keys: bigint[] = [];
   for (let i = 1; i <= parties; i++) {
     const x = BigInt(i);
     let s = 0n;
     for (let k = coeffs.length - 1; k >= 0; k--) s = (s * x + (coeffs[k] as bigint)) % nm;
-    shares.push(new ThresholdKeyShare(publicKey, i, parties, threshold, s));
+    shares.push(new ThresholdKeyShare(publicKey, i, parties, threshold, s, v));
+    if (v !== undefined) keys.push(modPow(v, delta * s, n2));
   }
-  return { publicKey, parties, threshold, shares };
+  return { publicKey, parties, threshold, shares, ...(v !== undefined ? { verification: { v, keys } } : {}) };
 }
 
 /** Party `share.index`'s decryption share of ciphertext c. Throws E_HE_CIPHERTEXT when c ∉ (0, N²). */
@@ -338,6 +392,120 @@ export function combineDecryptionShareVectors(
     );
   }
   return out;
+}
+
+/** A decryption share with its proof of correctness. */
+export interface ProvenDecryptionShare extends DecryptionShare {
+  readonly proof: ShareProof;
+}
+
+/** Fiat–Shamir proof of equal discrete logs: challenge e (256 bits) and response z. */
+export interface ShareProof {
+  readonly e: bigint;
+  readonly z: bigint;
+}
+
+/**
+ * Party `share.index`'s decryption share of c with a zero-knowledge proof (Damgård–Jurik
+ * 2001 §4 / Shoup 2000) that it is c^(2Δ·s_i) for the s_i behind the party's verification
+ * key: a = c^(4r), b = v^r, e = SHA-256(N, i, v, v_i, c⁴, c_i², a, b), z = r + e·Δ·s_i.
+ */
+export async function decryptShareWithProof(
+  share: ThresholdKeyShare,
+  c: bigint,
+  random: RandomFill = secureFill(),
+): Promise<ProvenDecryptionShare> {
+  const d = decryptShare(share, c);
+  return { ...d, proof: await share.prove(c, d.value, random) };
+}
+
+/**
+ * True when `share`'s proof shows it is a correct decryption share of c under
+ * `params.verification` (which must be present: E_HE_KEY otherwise). Checks
+ * c^(4z) = a·(c_i²)^e and v^z = b·v_i^e by recomputing a, b and the challenge.
+ */
+export async function verifyDecryptionShare(
+  params: ThresholdPaillierParams,
+  c: bigint,
+  share: ProvenDecryptionShare,
+): Promise<boolean> {
+  const ver = params.verification;
+  if (!ver) {
+    throw new FederaError(
+      'E_HE_KEY',
+      'no verification keys to check decryption share proofs against',
+      'pass the verification keys the dealer published',
+    );
+  }
+  const pk = params.publicKey;
+  const n2 = pk.n2;
+  const { index, value, proof } = share;
+  const vi = ver.keys[index - 1];
+  if (vi === undefined || !Number.isSafeInteger(index) || index < 1) return false;
+  if (!(pk.isCiphertext(c) && pk.isCiphertext(value) && gcd(value, pk.n) === 1n && gcd(c, pk.n) === 1n)) return false;
+  if (typeof proof?.e !== 'bigint' || typeof proof.z !== 'bigint' || proof.e < 0n || proof.z < 0n) return false;
+  if (proof.e >> BigInt(PROOF_HASH_BITS) !== 0n) return false;
+  const u = modPow(c, 4n, n2);
+  const ui = (value * value) % n2;
+  const a = (modPow(u, proof.z, n2) * modInverse(modPow(ui, proof.e, n2), n2)) % n2;
+  const b = (modPow(ver.v, proof.z, n2) * modInverse(modPow(vi, proof.e, n2), n2)) % n2;
+  return (await challenge(pk.n, index, ver.v, vi, u, ui, a, b)) === proof.e;
+}
+
+/**
+ * Verifies every proven share of c, drops the invalid ones and combines the first t valid
+ * ones (so up to ℓ − t cheating or failed parties are tolerated). Throws E_HE_THRESHOLD,
+ * naming the rejected indices, when fewer than t valid shares remain; E_HE_SHARE for
+ * duplicate indices.
+ */
+export async function combineVerifiedDecryptionShares(
+  params: ThresholdPaillierParams,
+  c: bigint,
+  shares: readonly ProvenDecryptionShare[],
+): Promise<bigint> {
+  const seen = new Set<number>();
+  for (const s of shares) {
+    if (seen.has(s.index)) {
+      throw new FederaError(
+        'E_HE_SHARE',
+        `two decryption shares have index ${s.index}`,
+        'send each party’s share once',
+      );
+    }
+    seen.add(s.index);
+  }
+  const valid: DecryptionShare[] = [];
+  const rejected: number[] = [];
+  for (const s of shares) {
+    if (valid.length === params.threshold) break;
+    if (await verifyDecryptionShare(params, c, s)) valid.push({ index: s.index, value: s.value });
+    else rejected.push(s.index);
+  }
+  if (valid.length < params.threshold) {
+    throw new FederaError(
+      'E_HE_THRESHOLD',
+      `${valid.length} valid decryption share(s), ${params.threshold} needed${rejected.length ? `; rejected (bad proof): ${rejected.join(', ')}` : ''}`,
+      `collect correctly proven shares from at least ${params.threshold} of the ${params.parties} parties`,
+    );
+  }
+  return combineDecryptionShares(params, valid);
+}
+
+/** Bits of the Fiat–Shamir challenge. */
+const PROOF_HASH_BITS = 256;
+/** Statistical hiding of e·Δ·s_i by the random r in z = r + e·Δ·s_i. */
+const PROOF_HIDING_BITS = 128;
+
+async function challenge(n: bigint, index: number, ...values: bigint[]): Promise<bigint> {
+  const subtle = (globalThis as { crypto?: { subtle?: SubtleCrypto } }).crypto?.subtle;
+  if (!subtle) {
+    throw new FederaError('E_RUNTIME', 'WebCrypto (crypto.subtle) is not available', 'use Node >= 20 or a browser');
+  }
+  const text = ['federa-tp-v1', n.toString(16), String(index), ...values.map((x) => x.toString(16))].join(':');
+  const digest = new Uint8Array(await subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  let e = 0n;
+  for (const byte of digest) e = (e << 8n) | BigInt(byte);
+  return e;
 }
 
 /** μ_i = Δ·Π_{j∈S, j≠i} (−j)/(i−j): an integer because Δ = ℓ! absorbs the denominators. */
