@@ -118,6 +118,8 @@ export interface ThresholdKeyShareJson {
 export class ThresholdKeyShare implements ThresholdPaillierParams {
   /** Δ = ℓ!. */
   readonly delta: bigint;
+  /** v_i = v^(Δ·s_i) mod N², computed on the first proof. */
+  private verificationKey: bigint | undefined;
 
   constructor(
     readonly publicKey: PaillierPublicKey,
@@ -185,11 +187,12 @@ export class ThresholdKeyShare implements ThresholdPaillierParams {
     const x = this.delta * this.secret;
     const r = randomBits(bitLength(x) + PROOF_HASH_BITS + PROOF_HIDING_BITS, random);
     const u = modPow(c, 4n, n2);
+    this.verificationKey ??= modPow(v, x, n2);
     const e = await challenge(
       this.publicKey.n,
       this.index,
       v,
-      modPow(v, x, n2),
+      this.verificationKey,
       u,
       (value * value) % n2,
       modPow(u, r, n2),
@@ -211,6 +214,7 @@ export interface DecryptionShareVector {
   readonly values: readonly bigint[];
 }
 
+/** Options of `generateThresholdPaillier`. */
 export interface ThresholdPaillierOptions {
   /** Bit length of N (even, ≥ 128; 2048 for real use). */
   readonly bits: number;
@@ -228,6 +232,7 @@ export interface ThresholdPaillierOptions {
   readonly verification?: boolean;
 }
 
+/** The dealer's output: the public parameters plus one secret share per party. */
 export interface ThresholdPaillierKeys extends ThresholdPaillierParams {
   /** shares[i] goes (secretly) to party i + 1. */
   readonly shares: ThresholdKeyShare[];
