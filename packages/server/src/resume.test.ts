@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { FedAdam, LocalGrid, runFederated, SoftmaxClient } from '@federa/core';
 import { SqliteStore } from './store/sqlite-store.js';
-import { softmaxInitial, softmaxShards, startClient, startServer } from './testing/fixtures.js';
+import { softmaxInitial, softmaxShards, startServer, trainStopAndResume } from './testing/fixtures.js';
 
 const fedAdam = () =>
   new FedAdam({ fraction: 1, epochs: 1, batchSize: 10, lr: 0.1, serverLr: 0.05, evaluateFraction: 1 });
@@ -29,29 +29,25 @@ test('a stopped server resumes from its SQLite checkpoint — strategy state (Fe
     initial: softmaxInitial(),
     minClients: 3,
   };
-  let store = SqliteStore.open(db);
-  const first = await startServer({ store });
-  const clients = shards.map((d, k) => startClient(first.url, `site-${k}`, new SoftmaxClient(d, `site-${k}`)));
+  const {
+    cut,
+    resumed: r,
+    store,
+  } = await trainStopAndResume({
+    open: async () => SqliteStore.open(db),
+    shards,
+    plan,
+    strategy: fedAdam,
+    cutAfter: 2,
+    afterCut: async (reopened, stopped) => {
+      assert.equal(stopped.stopReason, 'aborted');
+      assert.deepEqual(
+        (await reopened.rounds(stopped.runId)).map((x) => x.round),
+        [1, 2],
+      );
+    },
+  });
   try {
-    let stopped: Promise<void> | undefined;
-    const cut = await first.train({
-      ...plan,
-      strategy: fedAdam(),
-      onRound: (r) => {
-        if (r.round === 2) stopped = first.stop();
-      },
-    });
-    await stopped;
-    assert.equal(cut.stopReason, 'aborted');
-    await store.close();
-
-    store = SqliteStore.open(db);
-    assert.deepEqual(
-      (await store.rounds(cut.runId)).map((r) => r.round),
-      [1, 2],
-    );
-    const second = await startServer({ store, port: first.port });
-    const r = await second.train({ ...plan, strategy: fedAdam() });
     assert.equal(r.runId, cut.runId);
     assert.equal(r.startRound, 3);
     assert.equal(r.stopReason, 'rounds');
@@ -61,9 +57,7 @@ test('a stopped server resumes from its SQLite checkpoint — strategy state (Fe
       reference.history.rounds.map((x) => [x.round, x.trainLoss, x.fedLoss]),
     );
     assert.equal((await store.findRun('adam'))?.id, undefined, 'the run is marked finished');
-    await second.stop();
   } finally {
-    for (const c of clients) c.stop();
     await store.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -11,7 +11,7 @@ import {
   verifyAuditChain,
 } from '@federa/core';
 import pg from 'pg';
-import { softmaxInitial, softmaxShards, startClient, startServer } from '../testing/fixtures.js';
+import { softmaxInitial, softmaxShards, trainStopAndResume } from '../testing/fixtures.js';
 import { PostgresStore } from './postgres-store.js';
 import type { Checkpoint, RunRow } from './store.js';
 import { storeContract } from './store-contract.js';
@@ -205,7 +205,7 @@ describe('PostgresStore on a server', skip ? { skip } : {}, () => {
 
   test(
     'a stopped FederaServer resumes from its PostgreSQL checkpoint (FedAdam state included), bit-identical to an uninterrupted run, its audit chain unbroken',
-    inSchema(async (open, schema) => {
+    inSchema(async (open) => {
       const audit = await generateAuditKeys();
       const fedAdam = () =>
         new FedAdam({ fraction: 1, epochs: 1, batchSize: 10, lr: 0.1, serverLr: 0.05, evaluateFraction: 1 });
@@ -225,60 +225,48 @@ describe('PostgresStore on a server', skip ? { skip } : {}, () => {
         initial: softmaxInitial(),
         minClients: 3,
       };
-      let store = await open();
-      const first = await startServer({ store, audit });
-      const clients = shards.map((d, k) => startClient(first.url, `site-${k}`, new SoftmaxClient(d, `site-${k}`)));
-      try {
-        let stopped: Promise<void> | undefined;
-        const cut = await first.train({
-          ...plan,
-          strategy: fedAdam(),
-          onRound: (r) => {
-            if (r.round === 2) stopped = first.stop();
-          },
-        });
-        await stopped;
-        assert.equal(cut.stopReason, 'aborted');
-        await store.close();
-        store = await open();
-        const second = await startServer({ store, port: first.port, audit });
-        const r = await second.train({ ...plan, strategy: fedAdam() });
-        await second.stop();
-        assert.equal(r.runId, cut.runId);
-        assert.equal(r.startRound, 3);
-        assert.deepEqual(r.weights.data, reference.weights.data);
-        assert.deepEqual(
-          (await store.rounds(r.runId)).map((x) => [x.round, x.trainLoss]),
-          reference.history.rounds.map((x) => [x.round, x.trainLoss]),
-        );
-        assert.equal(await store.findRun('adam'), undefined, 'the run is marked finished');
-        const enrolled = await store.clients();
-        assert.deepEqual(
-          enrolled.map((c) => c.id),
-          ['site-0', 'site-1', 'site-2'],
-        );
-        assert.ok(
-          enrolled.every((c) => c.lastSeq > 0),
-          'reply sequence numbers were persisted',
-        );
-        const rows = await store.auditRows();
-        assert.deepEqual(
-          rows.map((x) => x.seq),
-          [0, 1, 2, 3],
-          'one audit row per round, the chain continued after the restart',
-        );
-        const c = new pg.Client({ connectionString: URL });
-        await c.connect();
-        const key = (await c.query(`SELECT value FROM "${schema}".audit_meta WHERE key = 'public_key'`)).rows[0]?.value;
-        await c.end();
-        const check = await verifyAuditChain(
-          rows.map((x) => JSON.parse(x.entry)),
-          key,
-        );
-        assert.equal(check.ok, true, JSON.stringify(check));
-      } finally {
-        for (const c of clients) c.stop();
-      }
+      const {
+        cut,
+        resumed: r,
+        store,
+      } = await trainStopAndResume({
+        open,
+        shards,
+        plan,
+        strategy: fedAdam,
+        cutAfter: 2,
+        server: { audit },
+        afterCut: async (_, stopped) => assert.equal(stopped.stopReason, 'aborted'),
+      });
+      assert.equal(r.runId, cut.runId);
+      assert.equal(r.startRound, 3);
+      assert.deepEqual(r.weights.data, reference.weights.data);
+      assert.deepEqual(
+        (await store.rounds(r.runId)).map((x) => [x.round, x.trainLoss]),
+        reference.history.rounds.map((x) => [x.round, x.trainLoss]),
+      );
+      assert.equal(await store.findRun('adam'), undefined, 'the run is marked finished');
+      const enrolled = await store.clients();
+      assert.deepEqual(
+        enrolled.map((c) => c.id),
+        ['site-0', 'site-1', 'site-2'],
+      );
+      assert.ok(
+        enrolled.every((c) => c.lastSeq > 0),
+        'reply sequence numbers were persisted',
+      );
+      const rows = await store.auditRows();
+      assert.deepEqual(
+        rows.map((x) => x.seq),
+        [0, 1, 2, 3],
+        'one audit row per round, the chain continued after the restart',
+      );
+      const key = (await store.auditPublicKey()) as string;
+      const check = await verifyAuditChain(
+        rows.map((x) => JSON.parse(x.entry)),
+        key,
+      );
+      assert.equal(check.ok, true, JSON.stringify(check));
     }),
   );
 
