@@ -1,6 +1,6 @@
 import { type AuditHead, FederaError, type RoundRecord } from '@federa/core';
 import pg from 'pg';
-import { type ClientDb, clientRow, type RunDb, runRow } from './rows.js';
+import { type CheckpointDb, type ClientDb, checkpointRow, clientRow, type RunDb, runRow } from './rows.js';
 import {
   type AuditRow,
   type Checkpoint,
@@ -202,22 +202,12 @@ export class PostgresStore implements Store {
   }
 
   async latestCheckpoint(runId: string): Promise<Checkpoint | undefined> {
-    const r = await this.query<{
-      round: number;
-      weights: Buffer;
-      strategy_tensors: Buffer | null;
-      strategy_json: string | null;
-    }>('latestCheckpoint', `SELECT * FROM ${this.s}.checkpoints WHERE run_id = $1 ORDER BY round DESC LIMIT 1`, [
-      runId,
-    ]);
-    const row = r[0];
-    if (!row) return undefined;
-    return {
-      round: row.round,
-      weights: new Uint8Array(row.weights),
-      strategyTensors: row.strategy_tensors ? new Uint8Array(row.strategy_tensors) : null,
-      strategyJson: row.strategy_json,
-    };
+    const r = await this.query<CheckpointDb>(
+      'latestCheckpoint',
+      `SELECT * FROM ${this.s}.checkpoints WHERE run_id = $1 ORDER BY round DESC LIMIT 1`,
+      [runId],
+    );
+    return r[0] ? checkpointRow(r[0]) : undefined;
   }
 
   async rounds(runId: string): Promise<RoundRecord[]> {

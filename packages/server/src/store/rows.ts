@@ -1,4 +1,4 @@
-import type { ClientRow, RunRow } from './store.js';
+import type { Checkpoint, ClientRow, RunRow } from './store.js';
 
 /** A runs table row as both databases return it. */
 export interface RunDb {
@@ -49,5 +49,23 @@ export function clientRow(r: ClientDb): ClientRow {
     numExamples: r.num_examples,
     enrolledAt: r.enrolled_at,
     lastSeen: r.last_seen,
+  };
+}
+
+/** A checkpoints table row as both databases return it. */
+export interface CheckpointDb {
+  round: number;
+  weights: Buffer;
+  strategy_tensors: Buffer | null;
+  strategy_json: string | null;
+}
+
+/** A stored checkpoint, its bytes copied out of the driver's buffers. */
+export function checkpointRow(r: CheckpointDb): Checkpoint {
+  return {
+    round: r.round,
+    weights: new Uint8Array(r.weights),
+    strategyTensors: r.strategy_tensors ? new Uint8Array(r.strategy_tensors) : null,
+    strategyJson: r.strategy_json,
   };
 }

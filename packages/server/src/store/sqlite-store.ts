@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AUDIT_SQLITE, type AuditHead, FederaError, type RoundRecord } from '@federa/core';
 import Database from 'better-sqlite3';
-import { type ClientDb, clientRow, type RunDb, runRow } from './rows.js';
+import { type CheckpointDb, type ClientDb, checkpointRow, clientRow, type RunDb, runRow } from './rows.js';
 import {
   type AuditRow,
   type Checkpoint,
@@ -111,15 +111,9 @@ export class SqliteStore implements Store {
 
   async latestCheckpoint(runId: string): Promise<Checkpoint | undefined> {
     const r = this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY round DESC LIMIT 1').get(runId) as
-      | { round: number; weights: Buffer; strategy_tensors: Buffer | null; strategy_json: string | null }
+      | CheckpointDb
       | undefined;
-    if (!r) return undefined;
-    return {
-      round: r.round,
-      weights: new Uint8Array(r.weights),
-      strategyTensors: r.strategy_tensors ? new Uint8Array(r.strategy_tensors) : null,
-      strategyJson: r.strategy_json,
-    };
+    return r ? checkpointRow(r) : undefined;
   }
 
   async rounds(runId: string): Promise<RoundRecord[]> {
