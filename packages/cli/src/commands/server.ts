@@ -100,13 +100,6 @@ export async function serverCommand(config: RunConfig, o: ServerCommandOptions):
       'remove secure.dropout for `federa server`',
     );
   }
-  if (secAgg && isAsynchronous(config)) {
-    throw new FederaError(
-      'E_CONFIG',
-      `secure aggregation needs a round of clients to mask together; ${config.strategy.name} folds in one update at a time`,
-      'use a synchronous strategy (fedavg, fedadam, …) with secure.aggregation, or turn it off',
-    );
-  }
   const backend = await setupBackend({ log });
   const spec = experimentSpec(config);
   const model = new TfjsModelAdapter(await createExperimentModel(spec));
