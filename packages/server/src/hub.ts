@@ -8,7 +8,6 @@ import {
   type FrameOf,
   PROTOCOL_VERSION,
   safeNumber,
-  TaskKind,
   type SecAggRequest as WireSecAggRequest,
 } from '@federa/client';
 import {
@@ -30,10 +29,8 @@ import { OpenTasks } from './open-tasks.js';
 import { checkReply, type SecAggAnswer } from './reply.js';
 import { Session } from './session.js';
 import type { Store } from './store/store.js';
-import { type PendingTask, settleInOrder, type TaskKindName } from './tasks.js';
+import { type PendingTask, settleInOrder, TASK_KINDS, type TaskKindName } from './tasks.js';
 import { UploadTable } from './uploads.js';
-
-const TASK_KINDS = { train: TaskKind.TRAIN, evaluate: TaskKind.EVALUATE, secagg: TaskKind.SECAGG } as const;
 
 /** Limits and timing of the client hub. */
 export interface HubOptions {

@@ -8,12 +8,11 @@ import {
   type ReplyBody,
   safeNumber,
   sha256,
-  TaskKind,
   verify,
   type SecAggResponse as WireSecAggResponse,
 } from '@federa/client';
 import { decodeWeights, errorInfo, FederaError, type Outcome, SECURE_AGGREGATION_KEY, Weights } from '@federa/core';
-import type { PendingTask } from './tasks.js';
+import { type PendingTask, TASK_KINDS } from './tasks.js';
 
 export interface ReplyContext {
   readonly reply: FrameOf<'reply'>;
@@ -91,7 +90,7 @@ export async function checkReply(c: ReplyContext): Promise<CheckedReply> {
       `reply is for round ${body.round}, task '${task.id}' is round ${task.round}`,
     );
   }
-  const kind = { train: TaskKind.TRAIN, evaluate: TaskKind.EVALUATE, secagg: TaskKind.SECAGG }[task.kind];
+  const kind = TASK_KINDS[task.kind];
   if (body.kind !== kind)
     throw new FederaError('E_FRAME', `reply kind ${body.kind} does not match the ${task.kind} task`);
 

@@ -1,8 +1,11 @@
-import type { SecAggRequest as WireSecAggRequest } from '@federa/client';
+import { TaskKind, type SecAggRequest as WireSecAggRequest } from '@federa/client';
 import type { Config, ErrorInfo, Outcome, Weights } from '@federa/core';
 import type { Blob } from './blobs.js';
 
 export type TaskKindName = 'train' | 'evaluate' | 'secagg';
+
+/** Each task kind's wire value. */
+export const TASK_KINDS = { train: TaskKind.TRAIN, evaluate: TaskKind.EVALUATE, secagg: TaskKind.SECAGG } as const;
 
 /** A task sent (or waiting to be sent) to one client, until its outcome settles. */
 export interface PendingTask {
